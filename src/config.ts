@@ -1,0 +1,218 @@
+// loadConfig: the only reader of the environment; validates it and returns a frozen, typed config.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { isE164 } from './phone.ts';
+
+export const LANGUAGES = ['en', 'ru', 'uk', 'sk'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+const SAMPLE_PROFILE = fileURLToPath(new URL('../profiles/sample.yaml', import.meta.url));
+
+/** Every problem found in the environment, one line each, naming the variable and the rule. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+// An empty variable (common in .env files and compose templates) means "not set".
+const optionalText = z.string().trim().optional().transform((v) => (v ? v : undefined));
+
+const flag = (fallback: boolean) =>
+  optionalText.pipe(
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+      .optional()
+      .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v))),
+  );
+
+const integer = (fallback: number, min: number, max: number) =>
+  optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, { error: `must be a whole number from ${min} to ${max}` })
+      .transform(Number)
+      .pipe(z.number().min(min, { error: `must be a whole number from ${min} to ${max}` }).max(max, { error: `must be a whole number from ${min} to ${max}` }))
+      .optional()
+      .transform((v) => v ?? fallback),
+  );
+
+const url = (protocols: string[], rule: string) =>
+  optionalText.pipe(
+    z
+      .string()
+      .refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol), { error: rule })
+      .transform((v) => v.replace(/\/+$/, ''))
+      .optional(),
+  );
+
+const httpUrl = url(['http:', 'https:'], 'must be an http(s) URL such as https://example.com');
+
+const envSchema = z.object({
+  NODE_ENV: optionalText.pipe(
+    z.enum(['development', 'production', 'test'], { error: 'must be development, production or test' }).default('development'),
+  ),
+  PORT: integer(3000, 0, 65535),
+  HOST: optionalText.transform((v) => v ?? '0.0.0.0'),
+  PUBLIC_URL: httpUrl,
+  TRUST_PROXY: flag(false),
+  TWILIO_ACCOUNT_SID: optionalText.pipe(
+    z.string().regex(/^AC[0-9a-fA-F]{32}$/, { error: 'must start with AC and have 32 hex digits' }).optional(),
+  ),
+  TWILIO_AUTH_TOKEN: optionalText.pipe(
+    z.string().regex(/^[0-9a-fA-F]{32}$/, { error: 'must be 32 hex digits (Console → Account → API keys & tokens)' }).optional(),
+  ),
+  TWILIO_PHONE_NUMBER: optionalText.pipe(
+    z.string().refine(isE164, { error: 'must be a phone number in E.164 format, such as +14155551234' }).optional(),
+  ),
+  VALIDATE_TWILIO_REQUESTS: flag(true),
+  DATABASE_URL: url(['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL'),
+  DATA_DIR: optionalText.transform((v) => path.resolve(v ?? './data')),
+  DB_POOL_SIZE: integer(5, 1, 200),
+  DB_POOL_MAX_OVERFLOW: integer(5, 0, 200),
+  DB_POOL_IDLE_TIMEOUT_MS: integer(10_000, 100, 3_600_000),
+  DB_POOL_ACQUIRE_TIMEOUT_MS: integer(2_000, 50, 60_000),
+  REDIS_URL: url(['redis:', 'rediss:'], 'must be a redis:// or rediss:// URL'),
+  LLM_PROVIDER: optionalText.pipe(z.enum(['openai', 'anthropic'], { error: 'must be openai or anthropic' }).optional()),
+  OPENAI_API_KEY: optionalText,
+  OPENAI_BASE_URL: httpUrl,
+  OPENAI_MODEL: optionalText.transform((v) => v ?? 'gpt-4.1-mini'),
+  ANTHROPIC_API_KEY: optionalText.pipe(z.string().startsWith('sk-ant-', { error: 'must start with sk-ant-' }).optional()),
+  ANTHROPIC_BASE_URL: httpUrl,
+  ANTHROPIC_MODEL: optionalText.transform((v) => v ?? 'claude-haiku-4-5'),
+  LLM_TURN_TIMEOUT_MS: integer(10_000, 500, 120_000),
+  LLM_STREAMING: flag(true),
+  QDRANT_URL: httpUrl,
+  QDRANT_API_KEY: optionalText,
+  API_KEY: optionalText.pipe(z.string().min(16, { error: 'must be at least 16 characters' }).optional()),
+  ASSISTANT_PROFILE: optionalText.transform((v) => (v ? path.resolve(v) : SAMPLE_PROFILE)),
+  DEFAULT_LANGUAGE: optionalText.pipe(z.enum(LANGUAGES, { error: 'must be one of en, ru, uk, sk' }).default('en')),
+  MAX_CONVERSATION_LENGTH: integer(50, 2, 10_000),
+  LOG_LEVEL: optionalText.pipe(
+    z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info'),
+  ),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+export type LlmConfig =
+  | { provider: 'openai'; apiKey: string | undefined; baseUrl: string | undefined; model: string }
+  | { provider: 'anthropic'; apiKey: string; baseUrl: string | undefined; model: string };
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  publicUrl: string | undefined;
+  trustProxy: boolean;
+  twilio: {
+    accountSid: string | undefined;
+    authToken: string | undefined;
+    phoneNumber: string | undefined;
+    validateRequests: boolean;
+  };
+  database: {
+    url: string | undefined;
+    dataDir: string;
+    poolSize: number;
+    poolMaxOverflow: number;
+    poolIdleTimeoutMs: number;
+    poolAcquireTimeoutMs: number;
+  };
+  redisUrl: string | undefined;
+  /** null when no provider is configured: the assistant then cannot answer by itself. */
+  llm: LlmConfig | null;
+  llmTurnTimeoutMs: number;
+  llmStreaming: boolean;
+  qdrant: { url: string | undefined; apiKey: string | undefined };
+  apiKey: string | undefined;
+  assistantProfilePath: string;
+  defaultLanguage: Language;
+  maxConversationLength: number;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+function pickLlm(env: Env, problems: string[]): LlmConfig | null {
+  const openaiConfigured = Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL);
+  const provider = env.LLM_PROVIDER ?? (env.ANTHROPIC_API_KEY && !openaiConfigured ? 'anthropic' : openaiConfigured ? 'openai' : null);
+  if (provider === 'anthropic') {
+    if (!env.ANTHROPIC_API_KEY) {
+      problems.push('ANTHROPIC_API_KEY is required when LLM_PROVIDER is anthropic');
+      return null;
+    }
+    return { provider, apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL, model: env.ANTHROPIC_MODEL };
+  }
+  if (provider === 'openai') {
+    if (!openaiConfigured) {
+      problems.push('OPENAI_API_KEY (or OPENAI_BASE_URL for a local server) is required when LLM_PROVIDER is openai');
+      return null;
+    }
+    return { provider, apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL };
+  }
+  return null;
+}
+
+function checkProduction(env: Env, problems: string[]): void {
+  if (env.NODE_ENV !== 'production') return;
+  if (!env.VALIDATE_TWILIO_REQUESTS) problems.push('VALIDATE_TWILIO_REQUESTS cannot be false in production');
+  if (!env.TWILIO_AUTH_TOKEN) problems.push('TWILIO_AUTH_TOKEN is required in production');
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+  }
+  const env = parsed.data;
+  const problems: string[] = [];
+  const llm = pickLlm(env, problems);
+  checkProduction(env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return deepFreeze({
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    publicUrl: env.PUBLIC_URL,
+    trustProxy: env.TRUST_PROXY,
+    twilio: {
+      accountSid: env.TWILIO_ACCOUNT_SID,
+      authToken: env.TWILIO_AUTH_TOKEN,
+      phoneNumber: env.TWILIO_PHONE_NUMBER,
+      validateRequests: env.VALIDATE_TWILIO_REQUESTS,
+    },
+    database: {
+      url: env.DATABASE_URL,
+      dataDir: env.DATA_DIR,
+      poolSize: env.DB_POOL_SIZE,
+      poolMaxOverflow: env.DB_POOL_MAX_OVERFLOW,
+      poolIdleTimeoutMs: env.DB_POOL_IDLE_TIMEOUT_MS,
+      poolAcquireTimeoutMs: env.DB_POOL_ACQUIRE_TIMEOUT_MS,
+    },
+    redisUrl: env.REDIS_URL,
+    llm,
+    llmTurnTimeoutMs: env.LLM_TURN_TIMEOUT_MS,
+    llmStreaming: env.LLM_STREAMING,
+    qdrant: { url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY },
+    apiKey: env.API_KEY,
+    assistantProfilePath: env.ASSISTANT_PROFILE,
+    defaultLanguage: env.DEFAULT_LANGUAGE,
+    maxConversationLength: env.MAX_CONVERSATION_LENGTH,
+    logLevel: env.LOG_LEVEL,
+  });
+}
+
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const child of Object.values(value)) {
+    if (child && typeof child === 'object') deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}

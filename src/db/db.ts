@@ -1,0 +1,29 @@
+// The one query interface over PostgreSQL (pg pool) and embedded PGlite.
+
+/** Something that runs parameterised SQL (`$1`, `$2`, …): the database itself or a transaction. */
+export interface Queryable {
+  query<Row extends object = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<{ rows: Row[] }>;
+}
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Connection counts of the pool; PGlite reports one connection. */
+  stats(): PoolStats;
+  close(): Promise<void>;
+}
+
+/** Thrown when no connection could be had within the acquire timeout: the caller answers 503. */
+export class DbUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DbUnavailableError';
+  }
+}
