@@ -1,0 +1,73 @@
+// POST /v1/text: talk to the assistant as text; starts a conversation or continues one.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { collectTurn, type Assistant } from '../assistant/engine.ts';
+import { cleanTextSchema } from '../clean-text.ts';
+import { LANGUAGES, type Language } from '../config.ts';
+import { createConversation, findConversation, setConversationLanguage, setConversationStatus, type Conversation } from '../db/conversations-repo.ts';
+import type { Db } from '../db/db.ts';
+import { HttpError } from '../http-error.ts';
+
+export const MAX_TEXT_LENGTH = 4000;
+
+const textRequest = z.object({
+  text: cleanTextSchema(MAX_TEXT_LENGTH),
+  language: z.enum(LANGUAGES, { error: 'must be one of en, ru, uk, sk' }).optional(),
+  call_id: z.uuid({ error: 'must be a call_id returned by an earlier reply' }).optional(),
+});
+
+const textReply = z.object({
+  call_id: z.string(),
+  reply: z.string(),
+  language: z.enum(LANGUAGES),
+  ended: z.boolean(),
+  error: z.enum(['rate_limited', 'unreachable', 'timeout', 'other']).optional(),
+});
+
+const errorBody = z.object({ error: z.string(), message: z.string() });
+
+export interface TextRouteDeps {
+  db: Db;
+  assistant: Assistant;
+  llmConfigured: boolean;
+  defaultLanguage: Language;
+}
+
+async function openConversation(db: Db, callId: string | undefined, language: Language): Promise<Conversation> {
+  if (!callId) return createConversation(db, { channel: 'text', language });
+  const conversation = await findConversation(db, callId);
+  // Phone and SMS conversations are not reachable here: a text client must not talk into a call.
+  if (!conversation || conversation.channel !== 'text') throw new HttpError(404, 'not_found', `No text conversation with call_id ${callId}.`);
+  if (conversation.status !== 'active') throw new HttpError(409, 'conversation_ended', 'This conversation has ended; start a new one without call_id.');
+  return conversation;
+}
+
+export function registerTextRoute(app: FastifyInstance, deps: TextRouteDeps): void {
+  app.withTypeProvider<ZodTypeProvider>().post('/v1/text', {
+    schema: { body: textRequest, response: { 200: textReply, 503: z.union([textReply, errorBody]) } },
+    handler: async (request, reply) => {
+      if (!deps.llmConfigured) {
+        throw new HttpError(503, 'llm_not_configured', 'No LLM is configured: set OPENAI_API_KEY (or OPENAI_BASE_URL) or ANTHROPIC_API_KEY.');
+      }
+      const { text, call_id: callId } = request.body;
+      let conversation = await openConversation(deps.db, callId, request.body.language ?? deps.defaultLanguage);
+      if (request.body.language && request.body.language !== conversation.language) {
+        conversation = await setConversationLanguage(deps.db, conversation.id, request.body.language);
+      }
+      const outcome = await collectTurn(deps.assistant.runTurn(conversation, text));
+      if (!outcome.ok) {
+        return reply.code(503).send({
+          call_id: conversation.id,
+          reply: outcome.apology,
+          language: conversation.language,
+          ended: false,
+          error: outcome.cause === 'unavailable' ? 'other' : outcome.cause,
+        });
+      }
+      const ended = outcome.actions.includes('end_call');
+      if (ended) await setConversationStatus(deps.db, conversation.id, 'completed');
+      return { call_id: conversation.id, reply: outcome.reply, language: conversation.language, ended };
+    },
+  });
+}

@@ -1,0 +1,71 @@
+// buildApp: wires configuration and dependencies into a Fastify app with every route.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { LanguageModel } from 'ai';
+import type { Logger } from 'pino';
+import { bearerAuth } from './api/bearer-auth.ts';
+import { registerTextRoute } from './api/text-route.ts';
+import { createAssistant, type Assistant } from './assistant/engine.ts';
+import { loadPromptTemplates } from './assistant/system-prompt.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/db.ts';
+import { openDb } from './db/open-db.ts';
+import { createLanguageModel } from './llm/provider.ts';
+import { registerErrorHandler } from './ops/error-handler.ts';
+import { registerHealthRoutes } from './ops/health-routes.ts';
+import { createLogger } from './ops/logger.ts';
+import { databaseProbe, llmProbe, qdrantProbe } from './ops/readiness.ts';
+import { loadProfile, type Profile } from './profile.ts';
+
+export interface AppDeps {
+  /** Opened (and migrated) from `config.database` when absent, and then closed with the app. */
+  db?: Db;
+  logger?: Logger;
+  profile?: Profile;
+  /** Overrides the model built from `config.llm`. */
+  model?: LanguageModel | null;
+}
+
+export interface App {
+  fastify: FastifyInstance;
+  assistant: Assistant;
+  db: Db;
+}
+
+export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Promise<App> {
+  const logger = deps.logger ?? createLogger(config);
+  const profile = deps.profile ?? (await loadProfile(config.assistantProfilePath));
+  const db = deps.db ?? (await openDb(config.database, logger));
+  const model = deps.model !== undefined ? deps.model : config.llm ? createLanguageModel(config.llm) : null;
+
+  // Typed as Fastify's base logger so route modules need not know the logger's implementation.
+  const fastify: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, trustProxy: config.trustProxy });
+  fastify.setValidatorCompiler(validatorCompiler);
+  fastify.setSerializerCompiler(serializerCompiler);
+  registerErrorHandler(fastify);
+  if (!deps.db) fastify.addHook('onClose', () => db.close());
+
+  const assistant = createAssistant({
+    db,
+    model,
+    profile,
+    prompts: loadPromptTemplates(),
+    log: logger,
+    maxConversationLength: config.maxConversationLength,
+    turnTimeoutMs: config.llmTurnTimeoutMs,
+    streaming: config.llmStreaming,
+  });
+
+  registerHealthRoutes(fastify, {
+    database: databaseProbe(db),
+    llm: config.llm ? llmProbe(config.llm) : null,
+    vector_store: qdrantProbe(config.qdrant),
+  });
+
+  await fastify.register(async (api) => {
+    api.addHook('onRequest', bearerAuth(config.apiKey));
+    registerTextRoute(api, { db, assistant, llmConfigured: model !== null, defaultLanguage: config.defaultLanguage });
+  });
+
+  return { fastify, assistant, db };
+}

@@ -1,0 +1,178 @@
+// The assistant engine: one caller turn in, a stream of events out, whatever the transport.
+import { generateText, stepCountIs, streamText, type LanguageModel, type ModelMessage, type ToolSet } from 'ai';
+import type { Logger } from 'pino';
+import type { Db } from '../db/db.ts';
+import { appendMessages, loadRecentMessages, type Conversation } from '../db/conversations-repo.ts';
+import { classifyLlmError } from '../llm/errors.ts';
+import type { Profile } from '../profile.ts';
+import { trimHistory } from './history.ts';
+import { apology, type FailureCause } from './phrases.ts';
+import { buildSystemPrompt, type PromptTemplates } from './system-prompt.ts';
+import { bindTools, DEFAULT_TOOLS } from './tools/registry.ts';
+import type { AssistantAction, AssistantTool } from './tools/tool.ts';
+
+export type AssistantEvent =
+  | { type: 'text-delta'; text: string }
+  | { type: 'tool-call'; name: string; input: unknown }
+  | { type: 'tool-result'; name: string; output: unknown }
+  /** The model is told the tool failed and answers accordingly; the turn goes on. */
+  | { type: 'tool-error'; name: string; error: unknown }
+  | { type: 'failed'; cause: FailureCause; apology: string }
+  | { type: 'done'; reply: string; actions: AssistantAction[] };
+
+export interface AssistantDeps {
+  db: Db;
+  /** null when no LLM is configured: every turn then fails as `unavailable`. */
+  model: LanguageModel | null;
+  profile: Profile;
+  prompts: PromptTemplates;
+  log: Logger;
+  maxConversationLength: number;
+  turnTimeoutMs: number;
+  streaming: boolean;
+  tools?: readonly AssistantTool[];
+}
+
+export interface TurnOptions {
+  /** Aborted when the transport no longer wants the answer (caller hung up, client left). */
+  signal?: AbortSignal;
+}
+
+export interface Assistant {
+  runTurn(conversation: Conversation, text: string, options?: TurnOptions): AsyncGenerator<AssistantEvent>;
+}
+
+/** More than enough for a tool call and the answer after it; bounds a model that loops on tools. */
+const MAX_STEPS = 5;
+
+export function createAssistant(deps: AssistantDeps): Assistant {
+  const tools = deps.tools ?? DEFAULT_TOOLS;
+
+  async function loadHistory(conversation: Conversation): Promise<ModelMessage[]> {
+    // One more than fits tells whether anything was left out.
+    const keep = deps.maxConversationLength - 1;
+    const stored = await loadRecentMessages(deps.db, conversation.id, keep + 1);
+    const history = trimHistory(
+      stored.map((row) => row.message),
+      keep,
+    );
+    if (history.length < stored.length) {
+      deps.log.info({ conversationId: conversation.id, kept: history.length, limit: deps.maxConversationLength }, 'conversation history trimmed');
+    }
+    return history;
+  }
+
+  async function* runTurn(conversation: Conversation, text: string, options: TurnOptions = {}): AsyncGenerator<AssistantEvent> {
+    const log = deps.log.child({ conversationId: conversation.id });
+    if (!deps.model) {
+      yield { type: 'failed', cause: 'unavailable', apology: apology(conversation.language, 'unavailable') };
+      return;
+    }
+    const userMessage: ModelMessage = { role: 'user', content: text };
+    const messages = [...(await loadHistory(conversation)), userMessage];
+    const actions: AssistantAction[] = [];
+    const toolSet = bindTools(tools, {
+      db: deps.db,
+      conversation,
+      log,
+      requestAction: (action) => actions.push(action),
+    });
+    const deadline = AbortSignal.timeout(deps.turnTimeoutMs);
+    const request: TurnRequest = {
+      model: deps.model,
+      system: buildSystemPrompt(deps.prompts, deps.profile, conversation.language, new Date()),
+      messages,
+      tools: toolSet,
+      stopWhen: stepCountIs(MAX_STEPS),
+      // The SDK backs off 2 s before a retry: a caller is better served by a prompt apology.
+      maxRetries: 0,
+      abortSignal: options.signal ? AbortSignal.any([deadline, options.signal]) : deadline,
+    };
+    const startedMs = performance.now();
+    let reply = '';
+    let responseMessages: ModelMessage[];
+    try {
+      const produced = deps.streaming ? streamTurn(request) : generateTurn(request);
+      let next = await produced.next();
+      while (!next.done) {
+        if (next.value.type === 'text-delta') reply += next.value.text;
+        if (next.value.type === 'tool-error') log.error({ tool: next.value.name, err: next.value.error }, 'tool failed');
+        yield next.value;
+        next = await produced.next();
+      }
+      responseMessages = next.value;
+    } catch (error) {
+      const cause = classifyLlmError(error, deadline.aborted);
+      log.warn({ cause, err: error, elapsedMs: Math.round(performance.now() - startedMs) }, 'LLM turn failed');
+      // Nothing of the turn is stored: the history stays as it was before the caller spoke.
+      yield { type: 'failed', cause, apology: apology(conversation.language, cause) };
+      return;
+    }
+    await deps.db.transaction((tx) => appendMessages(tx, conversation.id, [userMessage, ...responseMessages]));
+    log.debug({ elapsedMs: Math.round(performance.now() - startedMs), actions }, 'turn complete');
+    yield { type: 'done', reply: reply.trim(), actions };
+  }
+
+  return { runTurn };
+}
+
+interface TurnRequest {
+  model: LanguageModel;
+  system: string;
+  messages: ModelMessage[];
+  tools: ToolSet;
+  stopWhen: ReturnType<typeof stepCountIs>;
+  maxRetries: number;
+  abortSignal: AbortSignal;
+}
+type ModelEvents = AsyncGenerator<AssistantEvent, ModelMessage[]>;
+
+/** Streams the model's reply as events; returns the messages to store. */
+async function* streamTurn(request: TurnRequest): ModelEvents {
+  const result = streamText({ ...request, onError: () => {} });
+  for await (const part of result.fullStream) {
+    switch (part.type) {
+      case 'text-delta':
+        yield { type: 'text-delta', text: part.text };
+        break;
+      case 'tool-call':
+        yield { type: 'tool-call', name: part.toolName, input: part.input };
+        break;
+      case 'tool-result':
+        yield { type: 'tool-result', name: part.toolName, output: part.output };
+        break;
+      case 'tool-error':
+        yield { type: 'tool-error', name: part.toolName, error: part.error };
+        break;
+      case 'error':
+        throw part.error;
+      case 'abort':
+        throw new Error('LLM request aborted');
+    }
+  }
+  return (await result.response).messages;
+}
+
+/** For endpoints that cannot stream: the whole reply arrives as one delta. */
+async function* generateTurn(request: TurnRequest): ModelEvents {
+  const result = await generateText(request);
+  for (const step of result.steps) {
+    for (const call of step.toolCalls) yield { type: 'tool-call', name: call.toolName, input: call.input };
+    for (const toolResult of step.toolResults) yield { type: 'tool-result', name: toolResult.toolName, output: toolResult.output };
+  }
+  if (result.text) yield { type: 'text-delta', text: result.text };
+  return result.response.messages;
+}
+
+export type TurnOutcome =
+  | { ok: true; reply: string; actions: AssistantAction[] }
+  | { ok: false; cause: FailureCause; apology: string };
+
+/** For transports that answer once the turn is over (webhooks, JSON): the turn's outcome. */
+export async function collectTurn(events: AsyncIterable<AssistantEvent>): Promise<TurnOutcome> {
+  for await (const event of events) {
+    if (event.type === 'done') return { ok: true, reply: event.reply, actions: event.actions };
+    if (event.type === 'failed') return { ok: false, cause: event.cause, apology: event.apology };
+  }
+  throw new Error('assistant turn ended without an outcome');
+}

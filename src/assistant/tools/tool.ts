@@ -1,0 +1,27 @@
+// What a tool is: a named, described, zod-validated function run with the turn's context.
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Db } from '../../db/db.ts';
+import type { Conversation } from '../../db/conversations-repo.ts';
+
+/** Something a transport must do after the reply, e.g. hang up. */
+export type AssistantAction = 'end_call';
+
+export interface ToolContext {
+  db: Db;
+  conversation: Conversation;
+  log: Logger;
+  requestAction(action: AssistantAction): void;
+}
+
+export interface AssistantTool<Input = unknown> {
+  name: string;
+  description: string;
+  inputSchema: z.ZodType<Input>;
+  execute(input: Input, context: ToolContext): Promise<unknown>;
+}
+
+/** Keeps the input type of each tool while letting a registry hold tools of any input. */
+export function defineTool<Input>(tool: AssistantTool<Input>): AssistantTool {
+  return tool as AssistantTool;
+}

@@ -1,0 +1,140 @@
+// Conversations and their ordered messages: the durable state every turn reads and appends to.
+import type { ModelMessage } from 'ai';
+import type { Language } from '../config.ts';
+import type { Queryable } from './db.ts';
+
+export type Channel = 'voice' | 'sms' | 'text';
+
+export interface Conversation {
+  id: string;
+  channel: Channel;
+  callSid: string | null;
+  caller: string | null;
+  language: Language;
+  status: string;
+  createdAt: Date;
+  updatedAt: Date;
+  endedAt: Date | null;
+  durationSeconds: number | null;
+}
+
+interface ConversationRow {
+  id: string;
+  channel: Channel;
+  call_sid: string | null;
+  caller: string | null;
+  language: Language;
+  status: string;
+  created_at: Date;
+  updated_at: Date;
+  ended_at: Date | null;
+  duration_seconds: number | null;
+}
+
+const COLUMNS = 'id, channel, call_sid, caller, language, status, created_at, updated_at, ended_at, duration_seconds';
+
+function toConversation(row: ConversationRow): Conversation {
+  return {
+    id: row.id,
+    channel: row.channel,
+    callSid: row.call_sid,
+    caller: row.caller,
+    language: row.language,
+    status: row.status,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    endedAt: row.ended_at,
+    durationSeconds: row.duration_seconds,
+  };
+}
+
+export interface NewConversation {
+  channel: Channel;
+  language: Language;
+  caller?: string | null;
+  callSid?: string | null;
+}
+
+export async function createConversation(db: Queryable, input: NewConversation): Promise<Conversation> {
+  const { rows } = await db.query<ConversationRow>(
+    `INSERT INTO conversations (channel, language, caller, call_sid) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
+    [input.channel, input.language, input.caller ?? null, input.callSid ?? null],
+  );
+  return toConversation(rows[0]!);
+}
+
+export async function findConversation(db: Queryable, id: string): Promise<Conversation | null> {
+  const { rows } = await db.query<ConversationRow>(`SELECT ${COLUMNS} FROM conversations WHERE id = $1`, [id]);
+  return rows[0] ? toConversation(rows[0]) : null;
+}
+
+export async function setConversationLanguage(db: Queryable, id: string, language: Language): Promise<Conversation> {
+  const { rows } = await db.query<ConversationRow>(
+    `UPDATE conversations SET language = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, language],
+  );
+  return toConversation(rows[0]!);
+}
+
+export async function setConversationStatus(db: Queryable, id: string, status: string): Promise<void> {
+  await db.query(
+    `UPDATE conversations SET status = $2, updated_at = now(),
+       ended_at = CASE WHEN $2 = 'active' THEN NULL ELSE coalesce(ended_at, now()) END
+     WHERE id = $1`,
+    [id, status],
+  );
+}
+
+/** A message as stored: the model's own shape plus the plain words, for transcripts. */
+export interface StoredMessage {
+  seq: number;
+  message: ModelMessage;
+  text: string;
+  createdAt: Date;
+}
+
+/** The newest `limit` messages, oldest first. */
+export async function loadRecentMessages(db: Queryable, conversationId: string, limit: number): Promise<StoredMessage[]> {
+  const { rows } = await db.query<{ seq: number; role: ModelMessage['role']; content: unknown; text: string; created_at: Date }>(
+    `SELECT seq, role, content, text, created_at FROM conversation_messages
+     WHERE conversation_id = $1 ORDER BY seq DESC LIMIT $2`,
+    [conversationId, limit],
+  );
+  return rows.reverse().map((row) => ({
+    seq: row.seq,
+    message: { role: row.role, content: row.content } as ModelMessage,
+    text: row.text,
+    createdAt: row.created_at,
+  }));
+}
+
+/** The plain words of a model message: its text parts joined. */
+export function plainText(message: ModelMessage): string {
+  if (typeof message.content === 'string') return message.content;
+  return message.content
+    .map((part) => (part.type === 'text' ? part.text : ''))
+    .join('')
+    .trim();
+}
+
+/**
+ * Appends messages after the conversation's last one. The conversation row is locked so two
+ * instances taking turns on the same conversation cannot interleave sequence numbers.
+ */
+export async function appendMessages(tx: Queryable, conversationId: string, messages: readonly ModelMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  await tx.query('SELECT id FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
+  const { rows } = await tx.query<{ last: number }>(
+    'SELECT coalesce(max(seq), 0)::int AS last FROM conversation_messages WHERE conversation_id = $1',
+    [conversationId],
+  );
+  const first = rows[0]!.last + 1;
+  const params: unknown[] = [conversationId];
+  const values = messages.map((message, index) => {
+    params.push(first + index, message.role, JSON.stringify(message.content), plainText(message));
+    const at = params.length;
+    return `($1, $${at - 3}, $${at - 2}, $${at - 1}::jsonb, $${at})`;
+  });
+  await tx.query(`INSERT INTO conversation_messages (conversation_id, seq, role, content, text) VALUES ${values.join(', ')}`, params);
+  await tx.query('UPDATE conversations SET updated_at = now() WHERE id = $1', [conversationId]);
+}
