@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 // C0 and C1 control characters except tab and newline, plus the Unicode bidi overrides that can
 // disguise text in transcripts and logs.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
 
 export function cleanText(value: string): string {

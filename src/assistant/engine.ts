@@ -3,7 +3,7 @@ import { generateText, stepCountIs, streamText, type LanguageModel, type ModelMe
 import type { Logger } from 'pino';
 import type { Db } from '../db/db.ts';
 import { appendMessages, loadRecentMessages, type Conversation } from '../db/conversations-repo.ts';
-import { classifyLlmError } from '../llm/errors.ts';
+import { classifyLlmError, summarizeLlmError } from '../llm/errors.ts';
 import type { Profile } from '../profile.ts';
 import { trimHistory } from './history.ts';
 import { apology, type FailureCause } from './phrases.ts';
@@ -96,14 +96,14 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       let next = await produced.next();
       while (!next.done) {
         if (next.value.type === 'text-delta') reply += next.value.text;
-        if (next.value.type === 'tool-error') log.error({ tool: next.value.name, err: next.value.error }, 'tool failed');
+        if (next.value.type === 'tool-error') log.error({ tool: next.value.name, error: String(next.value.error) }, 'tool failed');
         yield next.value;
         next = await produced.next();
       }
       responseMessages = next.value;
     } catch (error) {
       const cause = classifyLlmError(error, deadline.aborted);
-      log.warn({ cause, err: error, elapsedMs: Math.round(performance.now() - startedMs) }, 'LLM turn failed');
+      log.warn({ cause, error: summarizeLlmError(error), elapsedMs: Math.round(performance.now() - startedMs) }, 'LLM turn failed');
       // Nothing of the turn is stored: the history stays as it was before the caller spoke.
       yield { type: 'failed', cause, apology: apology(conversation.language, cause) };
       return;

@@ -39,3 +39,17 @@ export function classifyLlmError(error: unknown, deadlineExpired: boolean): LlmF
   }
   return 'other';
 }
+
+/**
+ * What of an LLM error may be logged: SDK errors carry the whole request (the caller's words)
+ * in `requestBodyValues`, so they are never logged whole.
+ */
+export function summarizeLlmError(error: unknown): { name: string; message: string; statusCode?: number } {
+  const head = (error ?? {}) as { name?: unknown; message?: unknown };
+  const statusCode = [...chain(error)].find(APICallError.isInstance)?.statusCode;
+  return {
+    name: typeof head.name === 'string' ? head.name : 'Error',
+    message: typeof head.message === 'string' ? head.message : String(error),
+    ...(statusCode === undefined ? {} : { statusCode }),
+  };
+}

@@ -49,7 +49,7 @@ async function expectOk(url: string, headers: Record<string, string>, signal: Ab
     response = await fetch(url, { headers, signal });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(`unreachable: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+    throw new Error(`unreachable: ${cause?.code ?? cause?.message ?? (error as Error).message}`, { cause: error });
   }
   await response.body?.cancel();
   if (!response.ok) throw new Error(`answered HTTP ${response.status}`);
