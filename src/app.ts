@@ -16,6 +16,8 @@ import { registerHealthRoutes } from './ops/health-routes.ts';
 import { createLogger } from './ops/logger.ts';
 import { databaseProbe, llmProbe, qdrantProbe } from './ops/readiness.ts';
 import { loadProfile, type Profile } from './profile.ts';
+import { resolveTwilioAuthToken } from './twilio/dev-token.ts';
+import { registerTwilioRoutes } from './twilio/routes.ts';
 
 export interface AppDeps {
   /** Opened (and migrated) from `config.database` when absent, and then closed with the app. */
@@ -43,7 +45,12 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(fastify);
-  if (!deps.db) fastify.addHook('onClose', () => db.close());
+  const inFlight = new Set<Promise<unknown>>();
+  fastify.addHook('onClose', async () => {
+    // Voice turns still computing after their webhook answered are stored before the pool closes.
+    await Promise.allSettled(inFlight);
+    if (!deps.db) await db.close();
+  });
 
   const assistant = createAssistant({
     db,
@@ -60,6 +67,18 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     database: databaseProbe(db),
     llm: config.llm ? llmProbe(config.llm) : null,
     vector_store: qdrantProbe(config.qdrant),
+  });
+
+  await registerTwilioRoutes(fastify, config, {
+    db,
+    assistant,
+    profile,
+    llmConfigured: model !== null,
+    defaultLanguage: config.defaultLanguage,
+    replyDeadlineMs: config.twilio.replyDeadlineMs,
+    turnTimeoutMs: config.llmTurnTimeoutMs,
+    inFlight,
+    authToken: await resolveTwilioAuthToken(config, logger),
   });
 
   await fastify.register(async (api) => {

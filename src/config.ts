@@ -70,6 +70,7 @@ const envSchema = z.object({
     z.string().refine(isE164, { error: 'must be a phone number in E.164 format, such as +14155551234' }).optional(),
   ),
   VALIDATE_TWILIO_REQUESTS: flag(true),
+  TWILIO_REPLY_DEADLINE_MS: integer(6_000, 500, 12_000),
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL'),
   DATA_DIR: optionalText.transform((v) => path.resolve(v ?? './data')),
   DB_POOL_SIZE: integer(5, 1, 200),
@@ -118,6 +119,8 @@ export interface Config {
     authToken: string | undefined;
     phoneNumber: string | undefined;
     validateRequests: boolean;
+    /** How long a voice webhook waits for the reply before saying a holding phrase (Twilio gives up at 15 s). */
+    replyDeadlineMs: number;
   };
   database: {
     url: string | undefined;
@@ -188,6 +191,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       authToken: env.TWILIO_AUTH_TOKEN,
       phoneNumber: env.TWILIO_PHONE_NUMBER,
       validateRequests: env.VALIDATE_TWILIO_REQUESTS,
+      replyDeadlineMs: env.TWILIO_REPLY_DEADLINE_MS,
     },
     database: {
       url: env.DATABASE_URL,

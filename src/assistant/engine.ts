@@ -56,7 +56,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       stored.map((row) => row.message),
       keep,
     );
-    if (history.length < stored.length) {
+    // Leading replies without a question (a call's greeting) are dropped too, but that is no trim.
+    if (stored.length > keep) {
       deps.log.info({ conversationId: conversation.id, kept: history.length, limit: deps.maxConversationLength }, 'conversation history trimmed');
     }
     return history;

@@ -1,9 +1,20 @@
-// Fixed phrases the assistant says without the LLM, in every supported language.
+// Fixed phrases said without the LLM (apologies, prompts, goodbyes), in every supported language.
 import type { Language } from '../config.ts';
 
 export type FailureCause = 'rate_limited' | 'unreachable' | 'timeout' | 'other' | 'unavailable';
 
-type PhraseKey = `apology_${FailureCause}`;
+export type PhraseKey =
+  | `apology_${FailureCause}`
+  | 'reprompt'
+  | 'holding'
+  | 'still_holding'
+  | 'lost_turn'
+  | 'goodbye'
+  | 'silence_goodbye'
+  | 'message_ask_name'
+  | 'message_ask_message'
+  | 'message_saved'
+  | 'sms_message_saved';
 
 const PHRASES: Record<Language, Record<PhraseKey, string>> = {
   en: {
@@ -12,6 +23,16 @@ const PHRASES: Record<Language, Record<PhraseKey, string>> = {
     apology_timeout: "I'm sorry, that took me too long. Could you say that again?",
     apology_other: "I'm sorry, something went wrong on my side. Please try again.",
     apology_unavailable: "I'm sorry, the assistant is not available right now.",
+    reprompt: 'Are you still there? How can I help you?',
+    holding: 'One moment, please.',
+    still_holding: 'Thank you for waiting, just a moment more.',
+    lost_turn: "I'm sorry, I lost what you said. Could you say it again?",
+    goodbye: 'Thank you for calling. Goodbye!',
+    silence_goodbye: "I can't hear anything, so I'll hang up now. Please call again any time. Goodbye!",
+    message_ask_name: "I'm sorry, the assistant is not available right now, but I can take a message. Please tell me your name.",
+    message_ask_message: 'Thank you. Now please tell me your message.',
+    message_saved: 'Thank you, your message is saved and someone will call you back. Goodbye!',
+    sms_message_saved: "Sorry, the assistant is not available right now. We have your message and will get back to you.",
   },
   ru: {
     apology_rate_limited: 'Извините, сейчас очень много обращений. Пожалуйста, повторите чуть позже.',
@@ -19,6 +40,16 @@ const PHRASES: Record<Language, Record<PhraseKey, string>> = {
     apology_timeout: 'Извините, я слишком долго думал. Повторите, пожалуйста.',
     apology_other: 'Извините, у меня произошла ошибка. Пожалуйста, повторите.',
     apology_unavailable: 'Извините, ассистент сейчас недоступен.',
+    reprompt: 'Вы меня слышите? Чем могу помочь?',
+    holding: 'Одну минуту, пожалуйста.',
+    still_holding: 'Спасибо за ожидание, ещё немного.',
+    lost_turn: 'Извините, я не расслышал. Повторите, пожалуйста.',
+    goodbye: 'Спасибо за звонок. До свидания!',
+    silence_goodbye: 'Я вас не слышу, поэтому завершаю звонок. Звоните в любое время. До свидания!',
+    message_ask_name: 'Извините, ассистент сейчас недоступен, но я могу принять сообщение. Назовите, пожалуйста, ваше имя.',
+    message_ask_message: 'Спасибо. Теперь, пожалуйста, скажите ваше сообщение.',
+    message_saved: 'Спасибо, ваше сообщение сохранено, вам перезвонят. До свидания!',
+    sms_message_saved: 'Извините, ассистент сейчас недоступен. Мы получили ваше сообщение и ответим вам.',
   },
   uk: {
     apology_rate_limited: 'Вибачте, зараз дуже багато звернень. Будь ласка, спробуйте трохи згодом.',
@@ -26,6 +57,16 @@ const PHRASES: Record<Language, Record<PhraseKey, string>> = {
     apology_timeout: 'Вибачте, я надто довго думав. Повторіть, будь ласка.',
     apology_other: 'Вибачте, у мене сталася помилка. Будь ласка, спробуйте ще раз.',
     apology_unavailable: 'Вибачте, асистент зараз недоступний.',
+    reprompt: 'Ви мене чуєте? Чим можу допомогти?',
+    holding: 'Хвилинку, будь ласка.',
+    still_holding: 'Дякую за очікування, ще трохи.',
+    lost_turn: 'Вибачте, я не розчув. Повторіть, будь ласка.',
+    goodbye: 'Дякуємо за дзвінок. До побачення!',
+    silence_goodbye: 'Я вас не чую, тому завершую дзвінок. Телефонуйте будь-коли. До побачення!',
+    message_ask_name: "Вибачте, асистент зараз недоступний, але я можу прийняти повідомлення. Назвіть, будь ласка, ваше ім'я.",
+    message_ask_message: 'Дякую. Тепер, будь ласка, скажіть ваше повідомлення.',
+    message_saved: 'Дякую, ваше повідомлення збережено, вам передзвонять. До побачення!',
+    sms_message_saved: 'Вибачте, асистент зараз недоступний. Ми отримали ваше повідомлення й відповімо вам.',
   },
   sk: {
     apology_rate_limited: 'Prepáčte, momentálne vybavujem veľa požiadaviek. Skúste to prosím o chvíľu.',
@@ -33,9 +74,23 @@ const PHRASES: Record<Language, Record<PhraseKey, string>> = {
     apology_timeout: 'Prepáčte, trvalo mi to príliš dlho. Môžete to zopakovať?',
     apology_other: 'Prepáčte, niečo sa u mňa pokazilo. Skúste to prosím znova.',
     apology_unavailable: 'Prepáčte, asistent momentálne nie je dostupný.',
+    reprompt: 'Ste tam ešte? Ako vám môžem pomôcť?',
+    holding: 'Moment, prosím.',
+    still_holding: 'Ďakujem za trpezlivosť, ešte chvíľku.',
+    lost_turn: 'Prepáčte, nerozumel som. Môžete to zopakovať?',
+    goodbye: 'Ďakujeme za zavolanie. Dovidenia!',
+    silence_goodbye: 'Nič nepočujem, preto hovor ukončím. Zavolajte kedykoľvek. Dovidenia!',
+    message_ask_name: 'Prepáčte, asistent momentálne nie je dostupný, ale môžem prijať odkaz. Povedzte mi prosím svoje meno.',
+    message_ask_message: 'Ďakujem. Teraz mi prosím povedzte svoj odkaz.',
+    message_saved: 'Ďakujem, váš odkaz je uložený a niekto vám zavolá späť. Dovidenia!',
+    sms_message_saved: 'Prepáčte, asistent momentálne nie je dostupný. Vašu správu sme dostali a ozveme sa vám.',
   },
 };
 
+export function phrase(language: Language, key: PhraseKey): string {
+  return PHRASES[language][key];
+}
+
 export function apology(language: Language, cause: FailureCause): string {
-  return PHRASES[language][`apology_${cause}`];
+  return phrase(language, `apology_${cause}`);
 }

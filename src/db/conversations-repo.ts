@@ -18,7 +18,7 @@ export interface Conversation {
   durationSeconds: number | null;
 }
 
-interface ConversationRow {
+export interface ConversationRow {
   id: string;
   channel: Channel;
   call_sid: string | null;
@@ -31,9 +31,9 @@ interface ConversationRow {
   duration_seconds: number | null;
 }
 
-const COLUMNS = 'id, channel, call_sid, caller, language, status, created_at, updated_at, ended_at, duration_seconds';
+export const COLUMNS = 'id, channel, call_sid, caller, language, status, created_at, updated_at, ended_at, duration_seconds';
 
-function toConversation(row: ConversationRow): Conversation {
+export function toConversation(row: ConversationRow): Conversation {
   return {
     id: row.id,
     channel: row.channel,

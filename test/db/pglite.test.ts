@@ -8,8 +8,9 @@ import type { Db } from '../../src/db/db.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openDb } from '../../src/db/open-db.ts';
 import { openPglite } from '../../src/db/pglite-db.ts';
+import { MIGRATIONS } from '../helpers/migrations.ts';
 
-const TABLES = ['callback_requests', 'conversation_messages', 'conversations', 'schema_migrations'];
+const TABLES = ['callback_requests', 'conversation_messages', 'conversations', 'schema_migrations', 'webhook_replies'];
 
 const INSERT_CONVERSATION = "INSERT INTO conversations (channel, caller, language) VALUES ('text', $1, 'en') RETURNING id";
 
@@ -32,7 +33,7 @@ describe('PGlite in memory', () => {
   after(() => db.close());
 
   it('applies the migrations and creates their tables', async () => {
-    assert.deepEqual(firstRun, ['001_conversations']);
+    assert.deepEqual(firstRun, MIGRATIONS);
     const { rows } = await db.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
     );
@@ -41,13 +42,13 @@ describe('PGlite in memory', () => {
       TABLES,
     );
     const { rows: versions } = await db.query<{ version: string }>('SELECT version FROM schema_migrations');
-    assert.deepEqual(versions, [{ version: '001_conversations' }]);
+    assert.deepEqual(versions, MIGRATIONS.map((version) => ({ version })));
   });
 
   it('applies nothing when migrated again', async () => {
     assert.deepEqual(await migrate(db), []);
     const { rows } = await db.query<{ n: number }>('SELECT count(*) AS n FROM schema_migrations');
-    assert.equal(rows[0]?.n, 1);
+    assert.equal(rows[0]?.n, MIGRATIONS.length);
   });
 
   it('commits a transaction that resolves and returns its value', async () => {
@@ -131,13 +132,13 @@ describe('PGlite in a data directory', () => {
 
     const first = await openDb(config, logger);
     assert.equal(first.kind, 'pglite');
-    assert.deepEqual(logged, ['applied migration 001_conversations']);
+    assert.deepEqual(logged, MIGRATIONS.map((version) => `applied migration ${version}`));
     const { rows } = await first.query<{ id: string }>(INSERT_CONVERSATION, ['survivor']);
     await first.close();
 
     const second = await openDb(config, logger);
     try {
-      assert.deepEqual(logged, ['applied migration 001_conversations'], 'no migration runs on restart');
+      assert.deepEqual(logged, MIGRATIONS.map((version) => `applied migration ${version}`), 'no migration runs on restart');
       const { rows: found } = await second.query<{ id: string; caller: string }>('SELECT id, caller FROM conversations');
       assert.deepEqual(found, [{ id: rows[0]?.id, caller: 'survivor' }]);
     } finally {

@@ -10,6 +10,7 @@ import { openPostgres } from '../../src/db/postgres-db.ts';
 import type { PostgresOptions } from '../../src/db/postgres-db.ts';
 import { createTestDatabase, pgSkip } from '../helpers/postgres.ts';
 import type { TestDatabase } from '../helpers/postgres.ts';
+import { MIGRATIONS } from '../helpers/migrations.ts';
 
 const APP = 'pa-db-test';
 
@@ -83,7 +84,7 @@ describe('PostgreSQL', { skip: await pgSkip() }, () => {
   it('applies the migrations once', async () => {
     const { url } = await freshDatabase();
     const db = await open(url);
-    assert.deepEqual(await migrate(db), ['001_conversations']);
+    assert.deepEqual(await migrate(db), MIGRATIONS);
     assert.deepEqual(await migrate(db), []);
     const { rows } = await db.query<{ n: number }>(
       "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN ('conversations', 'conversation_messages', 'callback_requests')",
@@ -100,17 +101,17 @@ describe('PostgreSQL', { skip: await pgSkip() }, () => {
     );
     cleanups.push(() => db.close());
     assert.equal(db.kind, 'postgres');
-    assert.deepEqual(logged, ['applied migration 001_conversations']);
-    assert.deepEqual((await db.query('SELECT version FROM schema_migrations')).rows, [{ version: '001_conversations' }]);
+    assert.deepEqual(logged, MIGRATIONS.map((version) => `applied migration ${version}`));
+    assert.deepEqual((await db.query('SELECT version FROM schema_migrations')).rows, MIGRATIONS.map((version) => ({ version })));
   });
 
   it('lets two instances migrate one database at once, each version applied once', async () => {
     const { url } = await freshDatabase();
     const [a, b] = await Promise.all([open(url), open(url)]);
     const [appliedByA, appliedByB] = await Promise.all([migrate(a), migrate(b)]);
-    assert.deepEqual([...appliedByA, ...appliedByB], ['001_conversations']);
+    assert.deepEqual([...appliedByA, ...appliedByB], MIGRATIONS);
     const { rows } = await a.query<{ version: string }>('SELECT version FROM schema_migrations');
-    assert.deepEqual(rows, [{ version: '001_conversations' }]);
+    assert.deepEqual(rows, MIGRATIONS.map((version) => ({ version })));
   });
 
   it('returns int8 as a number and a date as text, like the PGlite backend', async () => {

@@ -1,0 +1,73 @@
+// Fills in what `call` was not told on the command line from the server's environment, as the server itself would see it.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Language } from '../src/config.ts';
+import { isE164 } from '../src/phone.ts';
+import { CliError } from './cli-error.ts';
+import type { CallFlags } from './options.ts';
+
+export interface CallSettings {
+  /** Where the server is, without a trailing slash: PUBLIC_URL when set, since that is the URL it verifies signatures against. */
+  baseUrl: string;
+  authToken: string;
+  accountSid: string;
+  from: string;
+  to: string;
+  language: Language | undefined;
+}
+
+export const DEFAULT_CALLER = '+14155550100';
+const DEFAULT_BUSINESS_NUMBER = '+14155550199';
+// The server writes this file at start when TWILIO_AUTH_TOKEN is unset, so that local tools can sign.
+export const DEV_TOKEN_FILE = 'twilio-dev-auth-token';
+
+type Env = Record<string, string | undefined>;
+
+export async function resolveCallSettings(flags: CallFlags, env: Env): Promise<CallSettings> {
+  const baseUrl = (flags.url ?? setting(env, 'PUBLIC_URL') ?? `http://localhost:${setting(env, 'PORT') ?? 3000}`).replace(/\/+$/, '');
+  if (!URL.canParse(baseUrl) || !['http:', 'https:'].includes(new URL(baseUrl).protocol)) {
+    throw new CliError(`the server URL must be http(s), such as http://localhost:3000 (got "${baseUrl}")`);
+  }
+  return {
+    baseUrl,
+    authToken: flags.token ?? setting(env, 'TWILIO_AUTH_TOKEN') ?? (await readDevToken(env)),
+    accountSid: setting(env, 'TWILIO_ACCOUNT_SID') ?? newSid('AC'),
+    from: phoneNumber('--from', flags.from ?? DEFAULT_CALLER),
+    to: phoneNumber('--to', flags.to ?? setting(env, 'TWILIO_PHONE_NUMBER') ?? DEFAULT_BUSINESS_NUMBER),
+    language: flags.language,
+  };
+}
+
+/** A Twilio-shaped SID: two letters and 32 hex digits. */
+export function newSid(prefix: 'AC' | 'CA' | 'SM'): string {
+  return `${prefix}${randomBytes(16).toString('hex')}`;
+}
+
+// An empty variable means "not set", as it does for the server's configuration.
+function setting(env: Env, name: string): string | undefined {
+  return env[name]?.trim() || undefined;
+}
+
+async function readDevToken(env: Env): Promise<string> {
+  const file = path.resolve(setting(env, 'DATA_DIR') ?? './data', DEV_TOKEN_FILE);
+  let token: string;
+  try {
+    token = (await readFile(file, 'utf8')).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    token = '';
+  }
+  if (token === '') {
+    throw new CliError(
+      `no Twilio auth token to sign requests with: pass --token, set TWILIO_AUTH_TOKEN to the server's token, ` +
+        `or start the server once without one (npm start) so that it writes a development token to ${file}`,
+    );
+  }
+  return token;
+}
+
+function phoneNumber(option: string, value: string): string {
+  if (!isE164(value)) throw new CliError(`${option} must be a phone number in E.164 format, such as +14155551234 (got "${value}")`);
+  return value;
+}

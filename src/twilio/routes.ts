@@ -1,0 +1,35 @@
+// The /twilio scope: form bodies, signature check before validation, and the webhook routes.
+import formbody from '@fastify/formbody';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { apology } from '../assistant/phrases.ts';
+import type { Config } from '../config.ts';
+import { registerSmsRoute, type SmsRouteDeps } from './sms-route.ts';
+import { verifyTwilioSignature } from './signature.ts';
+import { registerStatusRoute } from './status-route.ts';
+import { gatherTwiml } from './twiml.ts';
+import { registerVoiceRoutes, type VoiceRouteDeps } from './voice-routes.ts';
+
+export interface TwilioDeps extends VoiceRouteDeps, SmsRouteDeps {
+  /** null when validation is off. */
+  authToken: string | null;
+}
+
+export async function registerTwilioRoutes(app: FastifyInstance, config: Readonly<Config>, deps: TwilioDeps): Promise<void> {
+  await app.register(async (scope) => {
+    await scope.register(formbody);
+    scope.addHook('preValidation', verifyTwilioSignature({ authToken: deps.authToken, publicUrl: config.publicUrl, trustProxy: config.trustProxy }));
+    scope.setErrorHandler<FastifyError>((error, request, reply) => {
+      // A caller must never hear Twilio's "application error": an unexpected failure mid-call
+      // becomes an apology and the call goes on, at the same turn.
+      const isVoice = request.url.startsWith('/twilio/voice') || request.url.startsWith('/twilio/incoming');
+      if (!isVoice || error.validation || (error.statusCode ?? 500) < 500) throw error;
+      request.log.error({ err: error }, 'voice webhook failed');
+      const turn = Number(new URL(request.url, 'http://local').searchParams.get('turn') ?? 1) || 1;
+      const language = deps.defaultLanguage;
+      return reply.type('text/xml').send(gatherTwiml(language, apology(language, 'other'), `/twilio/voice?turn=${turn}`));
+    });
+    registerVoiceRoutes(scope, deps);
+    registerStatusRoute(scope, deps);
+    registerSmsRoute(scope, deps);
+  });
+}

@@ -1,0 +1,82 @@
+// The simulator against the real app: a call and an SMS thread end to end, checked in the store.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { phrase } from '../../src/assistant/phrases.ts';
+import { loadRecentMessages } from '../../src/db/conversations-repo.ts';
+import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
+import { startTestServer, testEnv, type TestServer } from '../helpers/test-app.ts';
+import { TEST_TWILIO_TOKEN } from '../helpers/twilio-client.ts';
+
+const CLI = path.resolve(import.meta.dirname, '../../cli/main.ts');
+
+function runCli(args: string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end(input);
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+async function transcriptOf(server: TestServer, channel: 'voice' | 'sms'): Promise<string[]> {
+  const { rows } = await server.db.query<{ id: string }>('SELECT id FROM conversations WHERE channel = $1 ORDER BY created_at DESC LIMIT 1', [channel]);
+  return (await loadRecentMessages(server.db, rows[0]!.id, 100)).map((row) => row.text).filter(Boolean);
+}
+
+describe('simulator against the real app', () => {
+  let standIn: LlmStandIn;
+  let server: TestServer;
+
+  before(async () => {
+    standIn = await startLlmStandIn();
+    server = await startTestServer(testEnv(standIn, 'openai', { TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN }));
+  });
+  after(async () => {
+    await server.close();
+    await standIn.close();
+  });
+  beforeEach(() => standIn.reset());
+
+  it('holds a phone call: greeting, a turn, silence, goodbye, and the status callback', async () => {
+    standIn.enqueue({ text: 'We are open until five today.' }, { toolCalls: [{ name: 'end_call', input: {} }] }, { text: 'Goodbye!' });
+    const { code, stdout } = await runCli(['call', '--url', server.url, '--token', TEST_TWILIO_TOKEN], 'How long are you open today?\n\nThanks, bye\n');
+    assert.equal(code, 0);
+    const lines = stdout.trim().split('\n');
+    assert.deepEqual(lines, [
+      "assistant: Hello, you've reached Bright Smile Dental. How can I help you today?",
+      'you: How long are you open today?',
+      'assistant: We are open until five today.',
+      'you: (silence)',
+      `assistant: ${phrase('en', 'reprompt')}`,
+      'you: Thanks, bye',
+      'assistant: Goodbye!',
+      'call ended',
+    ]);
+    assert.deepEqual(await transcriptOf(server, 'voice'), [
+      "Hello, you've reached Bright Smile Dental. How can I help you today?",
+      'How long are you open today?',
+      'We are open until five today.',
+      'Thanks, bye',
+      'Goodbye!',
+    ]);
+    const { rows } = await server.db.query<{ status: string }>(`SELECT status FROM conversations WHERE channel = 'voice' ORDER BY created_at DESC LIMIT 1`);
+    assert.equal(rows[0]?.status, 'completed');
+  });
+
+  it('holds an SMS thread', async () => {
+    standIn.enqueue({ text: 'Yes, we are open on Saturday? No, closed.' }, { text: 'Monday from eight.' });
+    const { code, stdout } = await runCli(['call', '--sms', '--url', server.url, '--token', TEST_TWILIO_TOKEN], 'Open on Saturday?\nWhen then?\n');
+    assert.equal(code, 0);
+    assert.match(stdout, /assistant: Yes, we are open on Saturday\? No, closed\.\n.*you: When then\?\nassistant: Monday from eight\./s);
+    assert.deepEqual(await transcriptOf(server, 'sms'), ['Open on Saturday?', 'Yes, we are open on Saturday? No, closed.', 'When then?', 'Monday from eight.']);
+  });
+
+  it('is refused with a clear error when it signs with the wrong token', async () => {
+    const { code, stderr } = await runCli(['call', '--url', server.url, '--token', 'f'.repeat(32)], 'hello\n');
+    assert.equal(code, 1);
+    assert.match(stderr, /403/);
+  });
+});

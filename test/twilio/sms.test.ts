@@ -1,0 +1,101 @@
+// SMS threads over signed HTTP: one conversation a day, replies in <Message>, retries, failures.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { phrase } from '../../src/assistant/phrases.ts';
+import { loadRecentMessages } from '../../src/db/conversations-repo.ts';
+import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
+import { startTestServer, testEnv, type TestServer } from '../helpers/test-app.ts';
+import { accountSid, messageSid, signedPost, TEST_TWILIO_TOKEN } from '../helpers/twilio-client.ts';
+
+const sms = (server: TestServer, from: string, body: string, sid = messageSid()) =>
+  signedPost(server.url, '/twilio/sms', { MessageSid: sid, AccountSid: accountSid(), From: from, To: '+14155550199', Body: body, NumMedia: '0' });
+
+const messageOf = (twiml: string) => /<Message>([^<]*)<\/Message>/.exec(twiml)?.[1]?.replaceAll('&apos;', "'");
+
+describe('SMS', () => {
+  let standIn: LlmStandIn;
+  let server: TestServer;
+
+  before(async () => {
+    standIn = await startLlmStandIn();
+    server = await startTestServer(testEnv(standIn, 'anthropic', { TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN }));
+  });
+  after(async () => {
+    await server.close();
+    await standIn.close();
+  });
+  beforeEach(() => standIn.reset());
+
+  it('keeps a caller\'s messages of the day in one conversation and replies in <Message>', async () => {
+    standIn.enqueue({ text: 'Hi! We are open 8 to 17 today.' }, { text: 'Yes, Thursday until 19.' });
+    const first = await sms(server, '+421905111222', 'Are you open today?');
+    assert.equal(first.status, 200);
+    assert.match(first.contentType ?? '', /^text\/xml/);
+    assert.equal(messageOf(first.text), 'Hi! We are open 8 to 17 today.');
+    const second = await sms(server, '+421 905 111 222', 'And on Thursday evening?');
+    assert.equal(messageOf(second.text), 'Yes, Thursday until 19.');
+
+    const { rows } = await server.db.query<{ id: string }>(`SELECT id FROM conversations WHERE channel = 'sms' AND caller = '+421905111222'`);
+    assert.equal(rows.length, 1, 'one conversation for the thread (the number normalised)');
+    const stored = await loadRecentMessages(server.db, rows[0]!.id, 10);
+    assert.deepEqual(stored.map((row) => row.text), ['Are you open today?', 'Hi! We are open 8 to 17 today.', 'And on Thursday evening?', 'Yes, Thursday until 19.']);
+    assert.match(JSON.stringify(standIn.requests[1]!.body.messages), /Are you open today/, 'the second reply knows the first message');
+  });
+
+  it('answers a repeated MessageSid with the same reply and no second LLM call', async () => {
+    standIn.enqueue({ text: 'Cleaning costs 60 EUR.' });
+    const sid = messageSid();
+    const first = await sms(server, '+421905333444', 'How much is cleaning?', sid);
+    const again = await sms(server, '+421905333444', 'How much is cleaning?', sid);
+    assert.equal(again.text, first.text);
+    assert.equal(standIn.requests.length, 1);
+  });
+
+  it('caps the reply at 1600 characters', async () => {
+    standIn.enqueue({ text: 'word '.repeat(500) });
+    const reply = await sms(server, '+421905555666', 'Tell me everything');
+    assert.equal(messageOf(reply.text)?.length, 1600);
+  });
+
+  it('sends a short apology when the LLM fails', async () => {
+    standIn.enqueue({ drop: true });
+    const reply = await sms(server, '+421905777888', 'Hello?');
+    assert.equal(reply.status, 200);
+    assert.equal(messageOf(reply.text), phrase('en', 'apology_unreachable'));
+  });
+
+  it('rejects an invalid payload with 422 and stores nothing', async () => {
+    const before = await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM conversations');
+    const reply = await signedPost(server.url, '/twilio/sms', { MessageSid: 'XX123', AccountSid: accountSid(), From: '+421905777888', To: '+14155550199', Body: 'hi' });
+    assert.equal(reply.status, 422);
+    assert.match(reply.text, /MessageSid/);
+    const after = await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM conversations');
+    assert.deepEqual(after.rows, before.rows);
+  });
+});
+
+describe('SMS with no LLM configured', () => {
+  it('keeps the message as a callback request and says so', async () => {
+    const server = await startTestServer(testEnv(null, 'openai', { TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN }));
+    try {
+      const reply = await sms(server, '+421905999000', 'Please call me about an appointment');
+      assert.equal(messageOf(reply.text), phrase('en', 'sms_message_saved'));
+      const { rows } = await server.db.query<{ message: string; caller: string }>('SELECT message, caller FROM callback_requests');
+      assert.deepEqual(rows, [{ message: 'Please call me about an appointment', caller: '+421905999000' }]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers 500 with the documented body on an unexpected error', async () => {
+    const server = await startTestServer(testEnv(null, 'openai', { TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN }));
+    try {
+      await server.db.close();
+      const reply = await sms(server, '+421905999000', 'Hello');
+      assert.equal(reply.status, 500);
+      assert.deepEqual(JSON.parse(reply.text), { status: 'error', message: 'Failed to process message' });
+    } finally {
+      await server.fastify.close();
+    }
+  });
+});
