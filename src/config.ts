@@ -93,6 +93,9 @@ const envSchema = z.object({
   ASSISTANT_PROFILE: optionalText.transform((v) => (v ? path.resolve(v) : SAMPLE_PROFILE)),
   DEFAULT_LANGUAGE: optionalText.pipe(z.enum(LANGUAGES, { error: 'must be one of en, ru, uk, sk' }).default('en')),
   MAX_CONVERSATION_LENGTH: integer(50, 2, 10_000),
+  RATE_LIMIT_CALLER_PER_MINUTE: integer(30, 1, 100_000),
+  RATE_LIMIT_API_PER_MINUTE: integer(120, 1, 1_000_000),
+  SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 120_000),
   LOG_LEVEL: optionalText.pipe(
     z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -140,6 +143,12 @@ export interface Config {
   assistantProfilePath: string;
   defaultLanguage: Language;
   maxConversationLength: number;
+  /** Voice turns plus SMS per caller number, and requests per /v1 client, in a minute. */
+  rateLimits: { callerPerMinute: number; apiPerMinute: number };
+  /** Speech synthesis through the OpenAI-compatible endpoint; null when it is not configured. */
+  speech: { apiKey: string | undefined; baseUrl: string | undefined } | null;
+  /** How long shutdown waits for requests and turns in flight before closing anyway. */
+  shutdownTimeoutMs: number;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -210,6 +219,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     assistantProfilePath: env.ASSISTANT_PROFILE,
     defaultLanguage: env.DEFAULT_LANGUAGE,
     maxConversationLength: env.MAX_CONVERSATION_LENGTH,
+    rateLimits: { callerPerMinute: env.RATE_LIMIT_CALLER_PER_MINUTE, apiPerMinute: env.RATE_LIMIT_API_PER_MINUTE },
+    speech: env.OPENAI_API_KEY || env.OPENAI_BASE_URL ? { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL } : null,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     logLevel: env.LOG_LEVEL,
   });
 }

@@ -17,8 +17,8 @@ export type AssistantEvent =
   | { type: 'tool-result'; name: string; output: unknown }
   /** The model is told the tool failed and answers accordingly; the turn goes on. */
   | { type: 'tool-error'; name: string; error: unknown }
-  | { type: 'failed'; cause: FailureCause; apology: string }
-  | { type: 'done'; reply: string; actions: AssistantAction[] };
+  | { type: 'failed'; cause: FailureCause; apology: string; llmMs: number }
+  | { type: 'done'; reply: string; actions: AssistantAction[]; llmMs: number };
 
 export interface AssistantDeps {
   db: Db;
@@ -66,7 +66,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
   async function* runTurn(conversation: Conversation, text: string, options: TurnOptions = {}): AsyncGenerator<AssistantEvent> {
     const log = deps.log.child({ conversationId: conversation.id });
     if (!deps.model) {
-      yield { type: 'failed', cause: 'unavailable', apology: apology(conversation.language, 'unavailable') };
+      yield { type: 'failed', cause: 'unavailable', apology: apology(conversation.language, 'unavailable'), llmMs: 0 };
       return;
     }
     const userMessage: ModelMessage = { role: 'user', content: text };
@@ -90,28 +90,38 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       abortSignal: options.signal ? AbortSignal.any([deadline, options.signal]) : deadline,
     };
     const startedMs = performance.now();
+    // Time spent waiting on the model (and the tools it runs), so the server's own share of a turn can be measured.
+    let llmMs = 0;
     let reply = '';
     let responseMessages: ModelMessage[];
     try {
       const produced = deps.streaming ? streamTurn(request) : generateTurn(request);
-      let next = await produced.next();
+      const nextEvent = async () => {
+        const waitStartedMs = performance.now();
+        try {
+          return await produced.next();
+        } finally {
+          llmMs += performance.now() - waitStartedMs;
+        }
+      };
+      let next = await nextEvent();
       while (!next.done) {
         if (next.value.type === 'text-delta') reply += next.value.text;
         if (next.value.type === 'tool-error') log.error({ tool: next.value.name, error: String(next.value.error) }, 'tool failed');
         yield next.value;
-        next = await produced.next();
+        next = await nextEvent();
       }
       responseMessages = next.value;
     } catch (error) {
       const cause = classifyLlmError(error, deadline.aborted);
       log.warn({ cause, error: summarizeLlmError(error), elapsedMs: Math.round(performance.now() - startedMs) }, 'LLM turn failed');
       // Nothing of the turn is stored: the history stays as it was before the caller spoke.
-      yield { type: 'failed', cause, apology: apology(conversation.language, cause) };
+      yield { type: 'failed', cause, apology: apology(conversation.language, cause), llmMs };
       return;
     }
     await deps.db.transaction((tx) => appendMessages(tx, conversation.id, [userMessage, ...responseMessages]));
     log.debug({ elapsedMs: Math.round(performance.now() - startedMs), actions }, 'turn complete');
-    yield { type: 'done', reply: reply.trim(), actions };
+    yield { type: 'done', reply: reply.trim(), actions, llmMs };
   }
 
   return { runTurn };
@@ -166,14 +176,14 @@ async function* generateTurn(request: TurnRequest): ModelEvents {
 }
 
 export type TurnOutcome =
-  | { ok: true; reply: string; actions: AssistantAction[] }
-  | { ok: false; cause: FailureCause; apology: string };
+  | { ok: true; reply: string; actions: AssistantAction[]; llmMs: number }
+  | { ok: false; cause: FailureCause; apology: string; llmMs: number };
 
 /** For transports that answer once the turn is over (webhooks, JSON): the turn's outcome. */
 export async function collectTurn(events: AsyncIterable<AssistantEvent>): Promise<TurnOutcome> {
   for await (const event of events) {
-    if (event.type === 'done') return { ok: true, reply: event.reply, actions: event.actions };
-    if (event.type === 'failed') return { ok: false, cause: event.cause, apology: event.apology };
+    if (event.type === 'done') return { ok: true, reply: event.reply, actions: event.actions, llmMs: event.llmMs };
+    if (event.type === 'failed') return { ok: false, cause: event.cause, apology: event.apology, llmMs: event.llmMs };
   }
   throw new Error('assistant turn ended without an outcome');
 }
