@@ -14,7 +14,8 @@ export type PhraseKey =
   | 'message_ask_name'
   | 'message_ask_message'
   | 'message_saved'
-  | 'sms_message_saved';
+  | 'sms_message_saved'
+  | 'rate_limited_caller';
 
 const PHRASES: Record<Language, Record<PhraseKey, string>> = {
   en: {
@@ -33,6 +34,7 @@ const PHRASES: Record<Language, Record<PhraseKey, string>> = {
     message_ask_message: 'Thank you. Now please tell me your message.',
     message_saved: 'Thank you, your message is saved and someone will call you back. Goodbye!',
     sms_message_saved: "Sorry, the assistant is not available right now. We have your message and will get back to you.",
+    rate_limited_caller: "You're sending requests too quickly; please wait a moment.",
   },
   ru: {
     apology_rate_limited: 'Извините, сейчас очень много обращений. Пожалуйста, повторите чуть позже.',
@@ -50,6 +52,7 @@ const PHRASES: Record<Language, Record<PhraseKey, string>> = {
     message_ask_message: 'Спасибо. Теперь, пожалуйста, скажите ваше сообщение.',
     message_saved: 'Спасибо, ваше сообщение сохранено, вам перезвонят. До свидания!',
     sms_message_saved: 'Извините, ассистент сейчас недоступен. Мы получили ваше сообщение и ответим вам.',
+    rate_limited_caller: 'Вы отправляете запросы слишком часто; пожалуйста, подождите немного.',
   },
   uk: {
     apology_rate_limited: 'Вибачте, зараз дуже багато звернень. Будь ласка, спробуйте трохи згодом.',
@@ -67,6 +70,7 @@ const PHRASES: Record<Language, Record<PhraseKey, string>> = {
     message_ask_message: 'Дякую. Тепер, будь ласка, скажіть ваше повідомлення.',
     message_saved: 'Дякую, ваше повідомлення збережено, вам передзвонять. До побачення!',
     sms_message_saved: 'Вибачте, асистент зараз недоступний. Ми отримали ваше повідомлення й відповімо вам.',
+    rate_limited_caller: 'Ви надсилаєте запити надто часто; будь ласка, зачекайте трохи.',
   },
   sk: {
     apology_rate_limited: 'Prepáčte, momentálne vybavujem veľa požiadaviek. Skúste to prosím o chvíľu.',
@@ -84,6 +88,7 @@ const PHRASES: Record<Language, Record<PhraseKey, string>> = {
     message_ask_message: 'Ďakujem. Teraz mi prosím povedzte svoj odkaz.',
     message_saved: 'Ďakujem, váš odkaz je uložený a niekto vám zavolá späť. Dovidenia!',
     sms_message_saved: 'Prepáčte, asistent momentálne nie je dostupný. Vašu správu sme dostali a ozveme sa vám.',
+    rate_limited_caller: 'Posielate požiadavky príliš rýchlo; počkajte prosím chvíľu.',
   },
 };
 

@@ -48,7 +48,8 @@ describe('the pool under load', { skip }, () => {
   it('takes 100 concurrent voice turns on a pool of 5 + 5: no error, never above 10 connections, back to 5 when idle', async () => {
     const { server, db } = await startOnPostgres(database, standIn, { DB_POOL_SIZE: '5', DB_POOL_MAX_OVERFLOW: '5', DB_POOL_IDLE_TIMEOUT_MS: '300' });
     try {
-      const calls = Array.from({ length: 100 }, () => new PhoneCall(server.url));
+      // 100 callers, each with their own number (one number would spend its rate limit).
+      const calls = Array.from({ length: 100 }, (_, index) => new PhoneCall(server.url, `+1415555${String(1000 + index)}`));
       await Promise.all(calls.map((call) => call.start()));
       for (let index = 0; index < calls.length; index += 1) standIn.enqueue({ text: `Answer ${index}` });
 
