@@ -56,6 +56,7 @@ export function registerTextRoute(app: FastifyInstance, deps: TextRouteDeps): vo
         conversation = await setConversationLanguage(deps.db, conversation.id, request.body.language);
       }
       const outcome = await collectTurn(deps.assistant.runTurn(conversation, text));
+      request.turnTiming = { channel: 'text', llmMs: outcome.llmMs };
       if (!outcome.ok) {
         return reply.code(503).send({
           call_id: conversation.id,

@@ -1,4 +1,6 @@
 // Loopback HTTP stand-in for the OpenAI and Anthropic APIs, so tests drive the real AI SDK over real HTTP.
+// POST /v1/audio/speech answers with standInAudio(body), unless the next scripted reply is a failure
+// (`{status}`, `{drop}`) or a delay (`{hangMs}`): then it takes that reply from the queue and acts on it.
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -14,6 +16,22 @@ export type ScriptedReply =
   | { hangMs: number; text?: string };
 
 export type WireFormat = 'openai' | 'anthropic';
+
+/** Content types of OpenAI's /audio/speech per response_format. */
+export const SPEECH_CONTENT_TYPES: Record<string, string> = {
+  mp3: 'audio/mpeg',
+  opus: 'audio/ogg',
+  aac: 'audio/aac',
+  flac: 'audio/flac',
+  wav: 'audio/wav',
+  pcm: 'audio/pcm',
+};
+
+/** The bytes /v1/audio/speech answers with: they spell out the request, so a test sees what passed through. */
+export function standInAudio(body: Record<string, unknown>): Buffer {
+  const field = (key: string) => (body[key] === undefined ? '' : String(body[key]));
+  return Buffer.from(`stand-in-audio|${field('model')}|${field('voice')}|${field('response_format')}|${field('speed')}|${field('input')}`);
+}
 
 export interface RecordedRequest {
   path: string;
@@ -36,6 +54,8 @@ export interface LlmStandIn {
   enqueue(...replies: ScriptedReply[]): void;
   requests: RecordedRequest[];
   setModelsResponse(r: ModelsResponse): void;
+  /** What to answer once the queue is empty (benchmarks); null restores the 500 that tells a test it ran dry. */
+  setFallbackReply(reply: ScriptedReply | null): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -276,6 +296,7 @@ function formatOf(method: string | undefined, path: string): WireFormat | undefi
 
 export async function startLlmStandIn(): Promise<LlmStandIn> {
   const queue: ScriptedReply[] = [];
+  let fallback: ScriptedReply | null = null;
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -311,8 +332,8 @@ export async function startLlmStandIn(): Promise<LlmStandIn> {
     }
     const stream = body['stream'] === true;
     requests.push({ path, headers: { ...req.headers }, body, format, stream });
-    const reply = queue.shift();
-    if (reply === undefined) {
+    const reply = queue.shift() ?? fallback;
+    if (reply === null) {
       sendJson(res, 500, defaultErrorBody(format, 500, NO_REPLY_MESSAGE));
       return;
     }
@@ -341,6 +362,30 @@ export async function startLlmStandIn(): Promise<LlmStandIn> {
     }
   };
 
+  // Takes only the replies meant for it from the queue, so scripted chat answers stay for the chat.
+  const handleSpeech = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    const body = parseObject(await readBody(req));
+    if (body === undefined) {
+      sendJson(res, 400, defaultErrorBody('openai', 400, 'stand-in: request body is not a JSON object'));
+      return;
+    }
+    requests.push({ path, headers: { ...req.headers }, body, format: 'openai', stream: false });
+    const next = queue[0];
+    const plan = next !== undefined && ('status' in next || 'drop' in next || 'hangMs' in next) ? toPlan(queue.shift()!) : undefined;
+    if (plan && !(await wait(plan.waitMs, res))) return;
+    if (plan?.kind === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (plan?.kind === 'error') {
+      sendError(res, 'openai', plan);
+      return;
+    }
+    const format = typeof body['response_format'] === 'string' ? body['response_format'] : 'mp3';
+    res.writeHead(200, { 'content-type': SPEECH_CONTENT_TYPES[format] ?? 'application/octet-stream' });
+    res.end(standInAudio(body));
+  };
+
   const handleModels = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     await readBody(req);
     const current = models;
@@ -362,7 +407,9 @@ export async function startLlmStandIn(): Promise<LlmStandIn> {
         ? handleChat(req, res, path, format)
         : req.method === 'GET' && path === '/v1/models'
           ? handleModels(req, res)
-          : Promise.resolve(sendJson(res, 404, defaultErrorBody('openai', 404, `stand-in: no route for ${req.method} ${path}`)));
+          : req.method === 'POST' && path === '/v1/audio/speech'
+            ? handleSpeech(req, res, path)
+            : Promise.resolve(sendJson(res, 404, defaultErrorBody('openai', 404, `stand-in: no route for ${req.method} ${path}`)));
     work.catch((error: unknown) => {
       // A handler bug must be loud in the test, not a hung request.
       if (!res.headersSent) sendJson(res, 500, defaultErrorBody('openai', 500, `stand-in: ${String(error)}`));
@@ -395,10 +442,14 @@ export async function startLlmStandIn(): Promise<LlmStandIn> {
     setModelsResponse: (r) => {
       models = { ...r };
     },
+    setFallbackReply: (reply) => {
+      fallback = reply;
+    },
     reset: () => {
       queue.length = 0;
       requests.length = 0;
       models = {};
+      fallback = null;
     },
     close: async () => {
       for (const timer of timers) clearTimeout(timer);

@@ -1,0 +1,70 @@
+// Read side of conversations for the owner's API: filtered newest-first pages, and one transcript.
+import type { Channel, Conversation, ConversationRow } from './conversations-repo.ts';
+import { toConversation } from './conversations-repo.ts';
+import type { Queryable } from './db.ts';
+import { Conditions, KEYSET_AT_SQL, toPage, type Keyset } from './keyset.ts';
+
+export interface ConversationSummary extends Conversation {
+  messageCount: number;
+  keysetAt: string;
+}
+
+export interface ConversationFilter {
+  channel?: Channel;
+  status?: string;
+  /** created_at >= from (ISO 8601 with offset). */
+  from?: string;
+  /** created_at < to (ISO 8601 with offset). */
+  to?: string;
+}
+
+type SummaryRow = ConversationRow & { message_count: number; keyset_at: string };
+
+const SUMMARY_COLUMNS = `c.id, c.channel, c.call_sid, c.caller, c.language, c.status, c.created_at, c.updated_at, c.ended_at, c.duration_seconds,
+  (SELECT count(*) FROM conversation_messages m WHERE m.conversation_id = c.id)::int AS message_count,
+  ${KEYSET_AT_SQL} AS keyset_at`;
+
+function toSummary(row: SummaryRow): ConversationSummary {
+  return { ...toConversation(row), messageCount: row.message_count, keysetAt: row.keyset_at };
+}
+
+export async function listConversations(
+  db: Queryable,
+  filter: ConversationFilter,
+  page: { limit: number; after?: Keyset },
+): Promise<{ items: ConversationSummary[]; next: Keyset | null }> {
+  const conditions = new Conditions().after(page.after);
+  if (filter.channel) conditions.add('channel = $?', filter.channel);
+  if (filter.status) conditions.add('status = $?', filter.status);
+  if (filter.from) conditions.add('created_at >= $?::timestamptz', filter.from);
+  if (filter.to) conditions.add('created_at < $?::timestamptz', filter.to);
+  const { rows } = await db.query<SummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM conversations c ${conditions.where()}
+     ORDER BY c.created_at DESC, c.id DESC LIMIT ${conditions.next(page.limit + 1)}`,
+    conditions.params,
+  );
+  return toPage(rows.map(toSummary), page.limit);
+}
+
+export async function findConversationSummary(db: Queryable, id: string): Promise<ConversationSummary | null> {
+  const { rows } = await db.query<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM conversations c WHERE c.id = $1`, [id]);
+  return rows[0] ? toSummary(rows[0]) : null;
+}
+
+/** A stored message with its content as the model exchanged it (AI SDK ModelMessage content). */
+export interface TranscriptRow {
+  seq: number;
+  role: 'user' | 'assistant' | 'tool';
+  content: unknown;
+  text: string;
+  createdAt: Date;
+}
+
+/** Every message of the conversation, in order. */
+export async function loadTranscript(db: Queryable, conversationId: string): Promise<TranscriptRow[]> {
+  const { rows } = await db.query<{ seq: number; role: TranscriptRow['role']; content: unknown; text: string; created_at: Date }>(
+    'SELECT seq, role, content, text, created_at FROM conversation_messages WHERE conversation_id = $1 ORDER BY seq',
+    [conversationId],
+  );
+  return rows.map((row) => ({ seq: row.seq, role: row.role, content: row.content, text: row.text, createdAt: row.created_at }));
+}
