@@ -1,10 +1,14 @@
 // buildApp: wires configuration and dependencies into a Fastify app with every route.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { LanguageModel } from 'ai';
 import type { Logger } from 'pino';
 import { bearerAuth } from './api/bearer-auth.ts';
+import { registerCallsRoutes } from './api/calls-routes.ts';
+import { registerMessagesRoutes } from './api/messages-routes.ts';
+import { registerOpenApi } from './api/openapi.ts';
 import { registerTextRoute } from './api/text-route.ts';
+import { registerTtsRoute } from './api/tts-route.ts';
 import { createAssistant, type Assistant } from './assistant/engine.ts';
 import { loadPromptTemplates } from './assistant/system-prompt.ts';
 import type { Config } from './config.ts';
@@ -13,8 +17,13 @@ import { openDb } from './db/open-db.ts';
 import { createLanguageModel } from './llm/provider.ts';
 import { registerErrorHandler } from './ops/error-handler.ts';
 import { registerHealthRoutes } from './ops/health-routes.ts';
+import { trackInFlight, type PendingWork } from './ops/in-flight.ts';
 import { createLogger } from './ops/logger.ts';
+import { createMetrics, type Metrics } from './ops/metrics.ts';
+import { registerMetrics } from './ops/metrics-route.ts';
+import { registerRateLimits } from './ops/rate-limit.ts';
 import { databaseProbe, llmProbe, qdrantProbe } from './ops/readiness.ts';
+import { registerRequestLog, requestId } from './ops/request-log.ts';
 import { loadProfile, type Profile } from './profile.ts';
 import { resolveTwilioAuthToken } from './twilio/dev-token.ts';
 import { registerTwilioRoutes } from './twilio/routes.ts';
@@ -32,6 +41,9 @@ export interface App {
   fastify: FastifyInstance;
   assistant: Assistant;
   db: Db;
+  metrics: Metrics;
+  /** Requests and voice turns still running: what a shutdown past its bound cuts off. */
+  pending(): PendingWork;
 }
 
 export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Promise<App> {
@@ -41,16 +53,32 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   const model = deps.model !== undefined ? deps.model : config.llm ? createLanguageModel(config.llm) : null;
 
   // Typed as Fastify's base logger so route modules need not know the logger's implementation.
-  const fastify: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, trustProxy: config.trustProxy });
+  // One line per request, from registerRequestLog, instead of Fastify's two.
+  const fastify: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    trustProxy: config.trustProxy,
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestId,
+  });
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(fastify);
+  // Before every route: the OpenAPI document only lists routes added after it.
+  await registerOpenApi(fastify);
   const inFlight = new Set<Promise<unknown>>();
   fastify.addHook('onClose', async () => {
     // Voice turns still computing after their webhook answered are stored before the pool closes.
     await Promise.allSettled(inFlight);
     if (!deps.db) await db.close();
   });
+  const metrics = createMetrics({
+    db,
+    provider: config.llm?.provider ?? null,
+    onCollectError: (err) => logger.warn({ err }, 'active calls could not be counted for /metrics'),
+  });
+  registerMetrics(fastify, metrics);
+  registerRequestLog(fastify);
+  const pending = trackInFlight(fastify, inFlight);
 
   const assistant = createAssistant({
     db,
@@ -61,6 +89,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     maxConversationLength: config.maxConversationLength,
     turnTimeoutMs: config.llmTurnTimeoutMs,
     streaming: config.llmStreaming,
+    observer: metrics,
   });
 
   registerHealthRoutes(fastify, {
@@ -69,6 +98,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     vector_store: qdrantProbe(config.qdrant),
   });
 
+  const rateLimits = await registerRateLimits(fastify, config, { onLimited: metrics.rateLimited });
   await registerTwilioRoutes(fastify, config, {
     db,
     assistant,
@@ -79,12 +109,18 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     turnTimeoutMs: config.llmTurnTimeoutMs,
     inFlight,
     authToken: await resolveTwilioAuthToken(config, logger),
+    limitCaller: rateLimits.caller,
   });
 
   await fastify.register(async (api) => {
+    // Before the key check, so requests without a key are limited too (by address).
+    api.addHook('onRequest', rateLimits.api);
     api.addHook('onRequest', bearerAuth(config.apiKey));
     registerTextRoute(api, { db, assistant, llmConfigured: model !== null, defaultLanguage: config.defaultLanguage });
+    registerCallsRoutes(api, { db });
+    registerMessagesRoutes(api, { db });
+    registerTtsRoute(api, { speech: config.speech });
   });
 
-  return { fastify, assistant, db };
+  return { fastify, assistant, db, metrics, pending };
 }

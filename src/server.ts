@@ -2,32 +2,19 @@
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './ops/logger.ts';
+import { shutdownOnSignals } from './ops/shutdown.ts';
 import { ProfileError } from './profile.ts';
 import { VERSION } from './version.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config);
-  const { fastify, db } = await buildApp(config, { logger });
+  const { fastify, db, pending } = await buildApp(config, { logger });
 
   if (!config.llm) logger.warn('no LLM configured: set OPENAI_API_KEY (or OPENAI_BASE_URL) or ANTHROPIC_API_KEY for the assistant to answer');
   if (!config.apiKey) logger.info('the /v1 API is disabled: set API_KEY to enable it');
 
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'shutting down');
-    fastify.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  shutdownOnSignals({ close: () => fastify.close(), pending, logger, timeoutMs: config.shutdownTimeoutMs });
 
   await fastify.listen({ port: config.port, host: config.host });
   logger.info({ version: VERSION, database: db.kind, llm: config.llm?.provider ?? 'none' }, 'phone-assistant ready');

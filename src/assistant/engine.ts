@@ -2,7 +2,7 @@
 import { generateText, stepCountIs, streamText, type LanguageModel, type ModelMessage, type ToolSet } from 'ai';
 import type { Logger } from 'pino';
 import type { Db } from '../db/db.ts';
-import { appendMessages, loadRecentMessages, type Conversation } from '../db/conversations-repo.ts';
+import { appendMessages, loadRecentMessages, type Channel, type Conversation } from '../db/conversations-repo.ts';
 import { classifyLlmError, summarizeLlmError } from '../llm/errors.ts';
 import type { Profile } from '../profile.ts';
 import { trimHistory } from './history.ts';
@@ -31,6 +31,22 @@ export interface AssistantDeps {
   turnTimeoutMs: number;
   streaming: boolean;
   tools?: readonly AssistantTool[];
+  /** Told how each turn ended (metrics), so the engine need not know who watches. */
+  observer?: TurnObserver;
+}
+
+/** How a turn ended: `ok`, the failure the caller heard an apology for, `error` (it threw) or `abandoned` (its consumer stopped early). */
+export type TurnReportOutcome = 'ok' | FailureCause | 'error' | 'abandoned';
+
+export interface TurnReport {
+  channel: Channel;
+  outcome: TurnReportOutcome;
+  /** Time the turn waited on the model and the tools it ran. */
+  llmMs: number;
+}
+
+export interface TurnObserver {
+  turnFinished(report: TurnReport): void;
 }
 
 export interface TurnOptions {
@@ -124,7 +140,29 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     yield { type: 'done', reply: reply.trim(), actions, llmMs };
   }
 
-  return { runTurn };
+  return { runTurn: deps.observer ? observeTurns(runTurn, deps.observer) : runTurn };
+}
+
+/** Reports every turn's end to `observer`, including turns that threw or were left unfinished. */
+function observeTurns(runTurn: Assistant['runTurn'], observer: TurnObserver): Assistant['runTurn'] {
+  return async function* observedTurn(conversation, text, options) {
+    let outcome: TurnReportOutcome = 'abandoned';
+    let llmMs = 0;
+    try {
+      for await (const event of runTurn(conversation, text, options)) {
+        if (event.type === 'done' || event.type === 'failed') {
+          outcome = event.type === 'done' ? 'ok' : event.cause;
+          llmMs = event.llmMs;
+        }
+        yield event;
+      }
+    } catch (error) {
+      outcome = 'error';
+      throw error;
+    } finally {
+      observer.turnFinished({ channel: conversation.channel, outcome, llmMs });
+    }
+  };
 }
 
 interface TurnRequest {

@@ -3,13 +3,14 @@ import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { apology } from '../assistant/phrases.ts';
 import type { Config } from '../config.ts';
+import { callerRateLimit, type CallerLimitDeps } from './caller-limit.ts';
 import { registerSmsRoute, type SmsRouteDeps } from './sms-route.ts';
 import { verifyTwilioSignature } from './signature.ts';
 import { registerStatusRoute } from './status-route.ts';
 import { gatherTwiml } from './twiml.ts';
 import { registerVoiceRoutes, type VoiceRouteDeps } from './voice-routes.ts';
 
-export interface TwilioDeps extends VoiceRouteDeps, SmsRouteDeps {
+export interface TwilioDeps extends VoiceRouteDeps, SmsRouteDeps, CallerLimitDeps {
   /** null when validation is off. */
   authToken: string | null;
 }
@@ -18,6 +19,8 @@ export async function registerTwilioRoutes(app: FastifyInstance, config: Readonl
   await app.register(async (scope) => {
     await scope.register(formbody);
     scope.addHook('preValidation', verifyTwilioSignature({ authToken: deps.authToken, publicUrl: config.publicUrl, trustProxy: config.trustProxy }));
+    // After validation, so the limit is keyed by the verified, normalised caller.
+    scope.addHook('preHandler', callerRateLimit(deps));
     scope.setErrorHandler<FastifyError>((error, request, reply) => {
       // A caller must never hear Twilio's "application error": an unexpected failure mid-call
       // becomes an apology and the call goes on, at the same turn.

@@ -25,14 +25,15 @@ export interface SmsRouteDeps {
 const EMPTY_RESPONSE = new twilio.twiml.MessagingResponse().toString();
 const twimlHeaders = { 'content-type': 'text/xml; charset=utf-8' };
 
-async function replyText(deps: SmsRouteDeps, conversation: Conversation, body: string): Promise<string> {
+/** The reply to send, and how long finding it waited on the LLM. */
+async function replyText(deps: SmsRouteDeps, conversation: Conversation, body: string): Promise<{ text: string; llmMs: number }> {
   if (!deps.llmConfigured) {
     // Without an assistant the message is still kept, as a request for a person to answer.
     await insertCallbackRequest(deps.db, { conversationId: conversation.id, caller: conversation.caller, name: '(SMS)', message: body });
-    return phrase(conversation.language, 'sms_message_saved');
+    return { text: phrase(conversation.language, 'sms_message_saved'), llmMs: 0 };
   }
   const outcome = await collectTurn(deps.assistant.runTurn(conversation, body));
-  return outcome.ok ? outcome.reply : outcome.apology;
+  return { text: outcome.ok ? outcome.reply : outcome.apology, llmMs: outcome.llmMs };
 }
 
 export function registerSmsRoute(app: FastifyInstance, deps: SmsRouteDeps): void {
@@ -52,7 +53,9 @@ export function registerSmsRoute(app: FastifyInstance, deps: SmsRouteDeps): void
         return reply.headers(twimlHeaders).send(earlier?.status === 'done' && earlier.body ? earlier.body : EMPTY_RESPONSE);
       }
       log.debug({ body }, 'SMS received');
-      const twiml = smsTwiml(await replyText(deps, conversation, body));
+      const answer = await replyText(deps, conversation, body);
+      request.turnTiming = { channel: 'sms', llmMs: answer.llmMs };
+      const twiml = smsTwiml(answer.text);
       await completeReply(deps.db, key, twiml);
       return reply.headers(twimlHeaders).send(twiml);
     } catch (error) {

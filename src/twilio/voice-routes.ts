@@ -69,7 +69,9 @@ export function registerVoiceRoutes(app: FastifyInstance, deps: VoiceRouteDeps):
       twiml = silenceTwiml(conversation, turn, silence);
     } else {
       log.debug({ speech: speech ?? `[keypad] ${digits}` }, 'caller turn');
-      twiml = await answerTurn(deps, conversation, turn, speech ?? `[keypad] ${digits}`, log);
+      const answer = await answerTurn(deps, conversation, turn, speech ?? `[keypad] ${digits}`, log);
+      twiml = answer.twiml;
+      if (answer.llmMs !== null) request.turnTiming = { channel: 'voice', llmMs: answer.llmMs };
     }
     return reply.headers(twimlHeaders).send(twiml);
   });

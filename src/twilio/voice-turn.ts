@@ -37,12 +37,19 @@ export function silenceTwiml(conversation: Conversation, turn: number, silence: 
   return gatherTwiml(language, phrase(language, 'reprompt'), voiceAction(turn, { silence: silence + 1 }));
 }
 
-async function assistantTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string): Promise<string> {
+/** A turn's TwiML and how long computing it waited on the LLM; `llmMs` is null when this request computed nothing (it collected another's reply). */
+export interface TurnAnswer {
+  twiml: string;
+  llmMs: number | null;
+}
+
+async function assistantTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string): Promise<TurnAnswer> {
   const { language } = conversation;
   const outcome = await collectTurn(deps.assistant.runTurn(conversation, text));
-  if (!outcome.ok) return gatherTwiml(language, outcome.apology, voiceAction(turn + 1));
-  if (outcome.actions.includes('end_call')) return hangupTwiml(language, outcome.reply || phrase(language, 'goodbye'));
-  return gatherTwiml(language, outcome.reply || phrase(language, 'reprompt'), voiceAction(turn + 1));
+  const { llmMs } = outcome;
+  if (!outcome.ok) return { twiml: gatherTwiml(language, outcome.apology, voiceAction(turn + 1)), llmMs };
+  if (outcome.actions.includes('end_call')) return { twiml: hangupTwiml(language, outcome.reply || phrase(language, 'goodbye')), llmMs };
+  return { twiml: gatherTwiml(language, outcome.reply || phrase(language, 'reprompt'), voiceAction(turn + 1)), llmMs };
 }
 
 /** No LLM: the first answer is the caller's name, the second their message for a call-back. */
@@ -61,14 +68,14 @@ async function messageTakingTwiml(deps: VoiceTurnDeps, conversation: Conversatio
   return name ? hangupTwiml(language, answer) : gatherTwiml(language, answer, voiceAction(turn + 1));
 }
 
-async function computeTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string, log: FastifyBaseLogger): Promise<string> {
+async function computeTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string, log: FastifyBaseLogger): Promise<TurnAnswer> {
   try {
     return deps.llmConfigured
       ? await assistantTwiml(deps, conversation, turn, text)
-      : await messageTakingTwiml(deps, conversation, turn, text);
+      : { twiml: await messageTakingTwiml(deps, conversation, turn, text), llmMs: 0 };
   } catch (error) {
     log.error({ err: error, callSid: conversation.callSid, turn }, 'voice turn failed');
-    return gatherTwiml(conversation.language, apology(conversation.language, 'other'), voiceAction(turn + 1));
+    return { twiml: gatherTwiml(conversation.language, apology(conversation.language, 'other'), voiceAction(turn + 1)), llmMs: 0 };
   }
 }
 
@@ -77,13 +84,13 @@ async function computeTwiml(deps: VoiceTurnDeps, conversation: Conversation, tur
  * reply; a retry of it waits for that reply. When the reply is not ready within the deadline
  * the caller hears a holding phrase and Twilio is redirected to collect it.
  */
-export async function answerTurn(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string, log: FastifyBaseLogger): Promise<string> {
+export async function answerTurn(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string, log: FastifyBaseLogger): Promise<TurnAnswer> {
   const key = turnKey(conversation, turn);
-  if (!(await claimReply(deps.db, key, conversation.id))) return collectReply(deps, conversation, turn, 0);
+  if (!(await claimReply(deps.db, key, conversation.id))) return { twiml: await collectReply(deps, conversation, turn, 0), llmMs: null };
 
-  const work = computeTwiml(deps, conversation, turn, text, log).then(async (twiml) => {
-    await completeReply(deps.db, key, twiml);
-    return twiml;
+  const work = computeTwiml(deps, conversation, turn, text, log).then(async (answer) => {
+    await completeReply(deps.db, key, answer.twiml);
+    return answer;
   });
   const tracked = work.catch((error: unknown) => log.error({ err: error, turn }, 'storing the voice reply failed'));
   deps.inFlight.add(tracked);
@@ -91,10 +98,13 @@ export async function answerTurn(deps: VoiceTurnDeps, conversation: Conversation
 
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<null>((resolve) => (timer = setTimeout(resolve, deps.replyDeadlineMs, null)));
-  const twiml = await Promise.race([work, late]).finally(() => clearTimeout(timer));
-  if (twiml !== null) return twiml;
+  const waitStartedMs = performance.now();
+  const answer = await Promise.race([work, late]).finally(() => clearTimeout(timer));
+  if (answer !== null) return answer;
   log.info({ callSid: conversation.callSid, turn }, 'reply not ready in time: holding');
-  return holdingTwiml(conversation.language, phrase(conversation.language, 'holding'), voiceAction(turn, { wait: 1 }));
+  // The whole deadline was spent waiting on a turn still at the LLM: none of it is the server's own time.
+  const llmMs = performance.now() - waitStartedMs;
+  return { twiml: holdingTwiml(conversation.language, phrase(conversation.language, 'holding'), voiceAction(turn, { wait: 1 })), llmMs };
 }
 
 /** Fetches the reply of a turn computed elsewhere (or earlier), holding again while it is pending. */

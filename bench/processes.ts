@@ -1,0 +1,59 @@
+// Starting the processes a benchmark measures, and reading their memory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+export interface Started {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a TypeScript entry point with Node 24 and waits until `readyPath` answers 200. */
+export async function startProcess(entry: string, env: Record<string, string>, readyPath: string, timeoutMs = 30_000): Promise<Started & { startMs: number }> {
+  const port = await freePort();
+  const startedMs = performance.now();
+  const child = spawn(process.execPath, [path.join(ROOT, entry)], {
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(url + readyPath)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() > deadline || child.exitCode !== null) throw new Error(`${entry} did not become ready`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const startMs = performance.now() - startedMs;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    child,
+    url,
+    startMs,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Resident memory of a process, in MiB, from /proc. */
+export function residentMiB(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
+}

@@ -1,0 +1,117 @@
+// `npm run bench`: the DESIGN §6 budget measured in one go, on PostgreSQL, with an LLM stand-in that answers at once.
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { startLlmStandIn } from '../test/helpers/llm-stand-in.ts';
+import { createTestDatabase } from '../test/helpers/postgres.ts';
+import { loadGet, loadVoiceTurns, type LoadResult } from './load.ts';
+import { residentMiB, startProcess } from './processes.ts';
+
+const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
+const POOL = { size: 5, overflow: 5, idleMs: 1000 };
+
+const line = (text: string) => process.stdout.write(`${text}\n`);
+const describeLoad = (name: string, result: LoadResult) =>
+  line(`| ${name} | ${result.requestsPerSecond} | ${result.latencyP50Ms} | ${result.latencyP99Ms} | ${result.requests} | ${result.non2xx + result.errors} |`);
+
+/** Quantiles of the server's own time per voice turn, from the app's /metrics. */
+async function turnServerQuantiles(appUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${appUrl}/metrics`)).text();
+  const quantiles: Record<string, number> = {};
+  for (const match of text.matchAll(/^phone_assistant_turn_server_seconds\{quantile="([\d.]+)"[^}]*\} ([\d.e+-]+|NaN)$/gm)) {
+    quantiles[match[1]!] = Math.round(Number(match[2]) * 1e5) / 100;
+  }
+  return quantiles;
+}
+
+/** Samples the app's server connections while `work` runs; returns the peak. */
+async function peakConnections<T>(admin: pg.Client, work: Promise<T>): Promise<{ result: T; peak: number }> {
+  let peak = 0;
+  let done = false;
+  const sampling = (async () => {
+    while (!done) {
+      peak = Math.max(peak, await appConnections(admin));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  const result = await work.finally(() => (done = true));
+  await sampling;
+  return { result, peak };
+}
+
+async function appConnections(admin: pg.Client): Promise<number> {
+  const { rows } = await admin.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'phone-assistant'",
+  );
+  return rows[0]!.n;
+}
+
+async function main(): Promise<void> {
+  const database = await createTestDatabase();
+  if (!database) throw new Error('the benchmark needs PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres)');
+  const standIn = await startLlmStandIn();
+  standIn.setFallbackReply({ text: 'We are open on Thursday from eight to seven.' });
+  const admin = new pg.Client({ connectionString: database.url });
+  await admin.connect();
+  const appEnv = {
+    DATABASE_URL: database.url,
+    DB_POOL_SIZE: String(POOL.size),
+    DB_POOL_MAX_OVERFLOW: String(POOL.overflow),
+    DB_POOL_IDLE_TIMEOUT_MS: String(POOL.idleMs),
+    OPENAI_BASE_URL: standIn.openaiBaseUrl,
+    OPENAI_API_KEY: 'sk-bench',
+    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    RATE_LIMIT_CALLER_PER_MINUTE: '100000',
+    LOG_LEVEL: 'warn',
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'pa-bench-')),
+  };
+  try {
+    line(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${DURATION_SECONDS} s per run\n`);
+    line('| run | req/s | p50 ms | p99 ms | requests | errors |');
+    line('|---|---|---|---|---|---|');
+
+    const hello = await startProcess('bench/hello-server.ts', {}, '/hello');
+    const baseline = await loadGet(`${hello.url}/hello`, 100, DURATION_SECONDS);
+    await hello.stop();
+    describeLoad('hello-world Fastify route, 100 connections', baseline);
+
+    let app = await startProcess('src/server.ts', appEnv, '/health');
+    const { result: turns, peak: peakThroughput } = await peakConnections(admin, loadVoiceTurns(app.url, AUTH_TOKEN, 100, DURATION_SECONDS));
+    describeLoad('signed /twilio/voice turn, 100 connections', turns);
+    await app.stop();
+
+    // A fresh process, so the server-time quantiles cover only this run.
+    app = await startProcess('src/server.ts', appEnv, '/health');
+    const { result: calls200, peak: peak200 } = await peakConnections(admin, loadVoiceTurns(app.url, AUTH_TOKEN, 200, DURATION_SECONDS));
+    describeLoad('signed /twilio/voice turn, 200 concurrent calls', calls200);
+    const quantiles = await turnServerQuantiles(app.url);
+    await new Promise((resolve) => setTimeout(resolve, POOL.idleMs * 3));
+    const afterIdle = await appConnections(admin);
+    await app.stop();
+
+    line('');
+    line(`voice turn / hello-world throughput: ${(turns.requestsPerSecond / baseline.requestsPerSecond).toFixed(3)} (budget ≥ 0.100)`);
+    line(`server time per voice turn at 200 concurrent calls, excluding the LLM: p50 ${quantiles['0.5']} ms, p90 ${quantiles['0.9']} ms, p99 ${quantiles['0.99']} ms (budget p50 ≤ 2, p99 ≤ 10)`);
+    line(
+      `pool ${POOL.size} + ${POOL.overflow}: peak ${Math.max(peakThroughput, peak200)} server connections (limit ${POOL.size + POOL.overflow}), ` +
+        `${turns.errors + turns.non2xx + calls200.errors + calls200.non2xx} errors, ${afterIdle} connections after ${POOL.idleMs * 3} ms idle (steady ${POOL.size})`,
+    );
+
+    const embeddedEnv = { DATA_DIR: mkdtempSync(path.join(tmpdir(), 'pa-bench-embedded-')), LOG_LEVEL: 'warn' };
+    const first = await startProcess('src/server.ts', embeddedEnv, '/ready');
+    await first.stop();
+    const second = await startProcess('src/server.ts', embeddedEnv, '/ready');
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const idleMiB = residentMiB(second.child.pid!);
+    await second.stop();
+    line(`embedded PGlite default: ready in ${Math.round(first.startMs)} ms on first start (creates and migrates), ${Math.round(second.startMs)} ms on restart (budget ≤ 5000); ${idleMiB} MiB resident when idle`);
+  } finally {
+    await admin.end();
+    await standIn.close();
+    await database.drop();
+  }
+}
+
+await main();

@@ -1,0 +1,147 @@
+// Prometheus metrics of one app instance, on its own registry so several apps can share a process.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
+import type { TurnObserver, TurnReport } from '../assistant/engine.ts';
+import type { Db } from '../db/db.ts';
+import type { Channel } from '../db/conversations-repo.ts';
+
+const PREFIX = 'phone_assistant_';
+
+/** Who was refused by a rate limit: a caller's number (Twilio) or an API client (/v1). */
+export type RateLimitScope = 'caller' | 'api';
+
+export interface RequestObservation {
+  method: string;
+  /** The route pattern (`/twilio/voice`), or `unmatched` for a 404, so raw URLs never become labels. */
+  route: string;
+  statusCode: number;
+  durationMs: number;
+}
+
+export interface Metrics extends TurnObserver {
+  registry: Registry;
+  observeRequest(observation: RequestObservation): void;
+  /** A turn answered by a request: its time less the time it waited on the LLM. */
+  observeTurnServerTime(channel: Channel, serverMs: number): void;
+  rateLimited(scope: RateLimitScope): void;
+}
+
+export interface MetricsDeps {
+  db: Db;
+  /** `config.llm.provider`, or null when no LLM is configured. */
+  provider: string | null;
+  /** Told when a scrape-time query fails; the scrape still answers. */
+  onCollectError(error: unknown): void;
+}
+
+// A voice webhook may take up to Twilio's 15 s; most requests take milliseconds.
+const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
+const LLM_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20];
+// The budget is p50 ≤ 2 ms and p99 ≤ 10 ms (DESIGN §6), so the buckets are dense there.
+const SERVER_TIME_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+const ACTIVE_CALLS_SQL = `SELECT count(*)::int AS count FROM conversations
+  WHERE channel = 'voice' AND status IN ('ringing', 'in-progress') AND updated_at > now() - interval '1 hour'`;
+
+export function createMetrics(deps: MetricsDeps): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  collectDefaultMetrics({ register: registry });
+
+  const httpDuration = new Histogram({
+    name: `${PREFIX}http_request_duration_seconds`,
+    help: 'HTTP requests by route pattern and status',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: HTTP_BUCKETS,
+    registers,
+  });
+  const turns = new Counter({
+    name: `${PREFIX}turns_total`,
+    help: 'Assistant turns by channel and outcome (ok, or the failure cause)',
+    labelNames: ['channel', 'outcome'] as const,
+    registers,
+  });
+  const voiceServerTime = new Summary({
+    name: `${PREFIX}turn_server_seconds`,
+    help: "Server's own time per voice turn: the /twilio/voice request less its wait on the LLM (last 10 minutes)",
+    percentiles: [0.5, 0.9, 0.99],
+    maxAgeSeconds: 600,
+    ageBuckets: 5,
+    registers,
+  });
+  const serverTime = new Histogram({
+    name: `${PREFIX}turn_server_duration_seconds`,
+    help: "Server's own time per turn by channel: the request less its wait on the LLM",
+    labelNames: ['channel'] as const,
+    buckets: SERVER_TIME_BUCKETS,
+    registers,
+  });
+  const llmDuration = new Histogram({
+    name: `${PREFIX}llm_request_duration_seconds`,
+    help: 'Time a turn waited on the LLM (and the tools it ran), by provider and outcome',
+    labelNames: ['provider', 'outcome'] as const,
+    buckets: LLM_BUCKETS,
+    registers,
+  });
+  const llmFailures = new Counter({
+    name: `${PREFIX}llm_failures_total`,
+    help: 'Failed LLM turns by provider and cause (rate_limited, unreachable, timeout, other)',
+    labelNames: ['provider', 'cause'] as const,
+    registers,
+  });
+  const limited = new Counter({
+    name: `${PREFIX}rate_limited_total`,
+    help: 'Requests refused by a rate limit, by scope (caller, api)',
+    labelNames: ['scope'] as const,
+    registers,
+  });
+  // Registered before active_calls: a scrape collects in order, so the pool is read before the scrape's own query holds a connection.
+  new Gauge({
+    name: `${PREFIX}db_pool_connections`,
+    help: 'Database pool connections by state (total, idle, waiting for a connection)',
+    labelNames: ['state'] as const,
+    registers,
+    collect() {
+      const stats = deps.db.stats();
+      this.set({ state: 'total' }, stats.total);
+      this.set({ state: 'idle' }, stats.idle);
+      this.set({ state: 'waiting' }, stats.waiting);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}active_calls`,
+    help: 'Voice calls ringing or in progress that changed within the last hour',
+    registers,
+    async collect() {
+      try {
+        const { rows } = await deps.db.query<{ count: number }>(ACTIVE_CALLS_SQL);
+        this.set(rows[0]?.count ?? 0);
+      } catch (error) {
+        // The other metrics are still worth scraping while the database is down; this one keeps its last value.
+        deps.onCollectError(error);
+      }
+    },
+  });
+
+  const provider = deps.provider ?? 'none';
+  return {
+    registry,
+    observeRequest({ method, route, statusCode, durationMs }) {
+      httpDuration.observe({ method, route, status_code: statusCode }, durationMs / 1000);
+    },
+    observeTurnServerTime(channel, serverMs) {
+      const seconds = Math.max(0, serverMs) / 1000;
+      serverTime.observe({ channel }, seconds);
+      if (channel === 'voice') voiceServerTime.observe(seconds);
+    },
+    turnFinished(report: TurnReport) {
+      turns.inc({ channel: report.channel, outcome: report.outcome });
+      // Only turns that reached the model say something about it.
+      if (report.outcome === 'unavailable' || report.outcome === 'error' || report.outcome === 'abandoned') return;
+      llmDuration.observe({ provider, outcome: report.outcome }, report.llmMs / 1000);
+      if (report.outcome !== 'ok') llmFailures.inc({ provider, cause: report.outcome });
+    },
+    rateLimited(scope) {
+      limited.inc({ scope });
+    },
+  };
+}
