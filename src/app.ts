@@ -66,9 +66,10 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   // Before every route: the OpenAPI document only lists routes added after it.
   await registerOpenApi(fastify);
   const inFlight = new Set<Promise<unknown>>();
+  const tracked = trackInFlight(fastify, inFlight);
   fastify.addHook('onClose', async () => {
-    // Voice turns still computing after their webhook answered are stored before the pool closes.
-    await Promise.allSettled(inFlight);
+    // Handlers and voice turns still running (their callers may have gone) finish before the pool closes.
+    await tracked.drained();
     if (!deps.db) await db.close();
   });
   const metrics = createMetrics({
@@ -78,7 +79,6 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   });
   registerMetrics(fastify, metrics);
   registerRequestLog(fastify);
-  const pending = trackInFlight(fastify, inFlight);
 
   const assistant = createAssistant({
     db,
@@ -122,5 +122,5 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     registerTtsRoute(api, { speech: config.speech });
   });
 
-  return { fastify, assistant, db, metrics, pending };
+  return { fastify, assistant, db, metrics, pending: tracked.pending };
 }

@@ -8,7 +8,28 @@ export interface PendingWork {
   turns: number;
 }
 
-export function trackInFlight(app: FastifyInstance, turns: ReadonlySet<Promise<unknown>>): () => PendingWork {
+export interface InFlight {
+  pending(): PendingWork;
+  /** Settles once every route handler and voice turn still running has finished. */
+  drained(): Promise<void>;
+}
+
+/** Register before any route: handlers are tracked by wrapping them as routes are added. */
+export function trackInFlight(app: FastifyInstance, turns: ReadonlySet<Promise<unknown>>): InFlight {
+  // Handlers, not responses: a handler goes on (and uses the pool) after its client has gone away.
+  const handlers = new Set<Promise<unknown>>();
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler;
+    route.handler = function trackedHandler(this: FastifyInstance, request, reply) {
+      const running = Promise.resolve(handler.call(this, request, reply));
+      handlers.add(running);
+      running.then(
+        () => handlers.delete(running),
+        () => handlers.delete(running),
+      );
+      return running;
+    };
+  });
   const startedAt = new Map<FastifyRequest, number>();
   app.addHook('onRequest', async (request) => {
     startedAt.set(request, performance.now());
@@ -26,13 +47,20 @@ export function trackInFlight(app: FastifyInstance, turns: ReadonlySet<Promise<u
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
   });
-  return () => ({
-    requests: [...startedAt].map(([request, startedMs]) => ({
-      reqId: request.id,
-      method: request.method,
-      route: routeOf(request),
-      elapsedMs: Math.round(performance.now() - startedMs),
-    })),
-    turns: turns.size,
-  });
+  return {
+    pending: () => ({
+      requests: [...startedAt].map(([request, startedMs]) => ({
+        reqId: request.id,
+        method: request.method,
+        route: routeOf(request),
+        elapsedMs: Math.round(performance.now() - startedMs),
+      })),
+      turns: turns.size,
+    }),
+    async drained() {
+      // A handler may start a voice turn while it finishes, so turns are awaited after handlers.
+      await Promise.allSettled(handlers);
+      await Promise.allSettled(turns);
+    },
+  };
 }
