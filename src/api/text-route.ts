@@ -55,7 +55,7 @@ export function registerTextRoute(app: FastifyInstance, deps: TextRouteDeps): vo
       if (request.body.language && request.body.language !== conversation.language) {
         conversation = await setConversationLanguage(deps.db, conversation.id, request.body.language);
       }
-      const outcome = await collectTurn(deps.assistant.runTurn(conversation, text));
+      const outcome = await collectTurn(deps.assistant.runTurn(conversation, text, { stream: false }));
       request.turnTiming = { channel: 'text', llmMs: outcome.llmMs };
       if (!outcome.ok) {
         return reply.code(503).send({

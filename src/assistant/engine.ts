@@ -8,8 +8,8 @@ import type { Profile } from '../profile.ts';
 import { trimHistory } from './history.ts';
 import { apology, type FailureCause } from './phrases.ts';
 import { buildSystemPrompt, type PromptTemplates } from './system-prompt.ts';
-import { bindTools, DEFAULT_TOOLS } from './tools/registry.ts';
-import type { AssistantAction, AssistantTool } from './tools/tool.ts';
+import { buildToolSet, DEFAULT_TOOLS } from './tools/registry.ts';
+import type { AssistantAction, AssistantTool, ToolContext } from './tools/tool.ts';
 
 export type AssistantEvent =
   | { type: 'text-delta'; text: string }
@@ -52,6 +52,11 @@ export interface TurnObserver {
 export interface TurnOptions {
   /** Aborted when the transport no longer wants the answer (caller hung up, client left). */
   signal?: AbortSignal;
+  /**
+   * false for transports that use the whole reply at once (webhooks, JSON): one plain response
+   * costs less to parse than a stream of deltas. Streaming also needs LLM_STREAMING.
+   */
+  stream?: boolean;
 }
 
 export interface Assistant {
@@ -62,7 +67,7 @@ export interface Assistant {
 const MAX_STEPS = 5;
 
 export function createAssistant(deps: AssistantDeps): Assistant {
-  const tools = deps.tools ?? DEFAULT_TOOLS;
+  const toolSet = buildToolSet(deps.tools ?? DEFAULT_TOOLS);
 
   async function loadHistory(conversation: Conversation): Promise<ModelMessage[]> {
     // One more than fits tells whether anything was left out.
@@ -88,18 +93,14 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const userMessage: ModelMessage = { role: 'user', content: text };
     const messages = [...(await loadHistory(conversation)), userMessage];
     const actions: AssistantAction[] = [];
-    const toolSet = bindTools(tools, {
-      db: deps.db,
-      conversation,
-      log,
-      requestAction: (action) => actions.push(action),
-    });
+    const context: ToolContext = { db: deps.db, conversation, log, requestAction: (action) => actions.push(action) };
     const deadline = AbortSignal.timeout(deps.turnTimeoutMs);
     const request: TurnRequest = {
       model: deps.model,
       system: buildSystemPrompt(deps.prompts, deps.profile, conversation.language, new Date()),
       messages,
       tools: toolSet,
+      experimental_context: context,
       stopWhen: stepCountIs(MAX_STEPS),
       // The SDK backs off 2 s before a retry: a caller is better served by a prompt apology.
       maxRetries: 0,
@@ -111,7 +112,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     let reply = '';
     let responseMessages: ModelMessage[];
     try {
-      const produced = deps.streaming ? streamTurn(request) : generateTurn(request);
+      const produced = deps.streaming && options.stream !== false ? streamTurn(request) : generateTurn(request);
       const nextEvent = async () => {
         const waitStartedMs = performance.now();
         try {
@@ -135,7 +136,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       yield { type: 'failed', cause, apology: apology(conversation.language, cause), llmMs };
       return;
     }
-    await deps.db.transaction((tx) => appendMessages(tx, conversation.id, [userMessage, ...responseMessages]));
+    await appendMessages(deps.db, conversation.id, [userMessage, ...responseMessages]);
     log.debug({ elapsedMs: Math.round(performance.now() - startedMs), actions }, 'turn complete');
     yield { type: 'done', reply: reply.trim(), actions, llmMs };
   }
@@ -170,6 +171,7 @@ interface TurnRequest {
   system: string;
   messages: ModelMessage[];
   tools: ToolSet;
+  experimental_context: ToolContext;
   stopWhen: ReturnType<typeof stepCountIs>;
   maxRetries: number;
   abortSignal: AbortSignal;

@@ -16,10 +16,23 @@ export function loadPromptTemplates(): PromptTemplates {
   );
 }
 
+// Building an Intl.DateTimeFormat costs far more than formatting with one: keep one per locale and zone.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatNow(language: Language, timeZone: string, now: Date): string {
+  const key = `${language} ${timeZone}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat(LOCALES[language], { dateStyle: 'full', timeStyle: 'short', timeZone });
+    formatters.set(key, formatter);
+  }
+  return formatter.format(now);
+}
+
 export function buildSystemPrompt(templates: PromptTemplates, profile: Profile, language: Language, now: Date): string {
   const values: Record<string, string> = {
     business: profile.name,
-    now: new Intl.DateTimeFormat(LOCALES[language], { dateStyle: 'full', timeStyle: 'short', timeZone: profile.timezone }).format(now),
+    now: formatNow(language, profile.timezone, now),
     hours: describeHours(profile) || '-',
     instructions: profile.instructions || '-',
   };

@@ -32,7 +32,7 @@ async function replyText(deps: SmsRouteDeps, conversation: Conversation, body: s
     await insertCallbackRequest(deps.db, { conversationId: conversation.id, caller: conversation.caller, name: '(SMS)', message: body });
     return { text: phrase(conversation.language, 'sms_message_saved'), llmMs: 0 };
   }
-  const outcome = await collectTurn(deps.assistant.runTurn(conversation, body));
+  const outcome = await collectTurn(deps.assistant.runTurn(conversation, body, { stream: false }));
   return { text: outcome.ok ? outcome.reply : outcome.apology, llmMs: outcome.llmMs };
 }
 

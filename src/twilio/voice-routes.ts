@@ -48,7 +48,7 @@ export function registerVoiceRoutes(app: FastifyInstance, deps: VoiceRouteDeps):
     // Twilio may fetch this webhook again (a retry): the call resumes at its next turn, greeted once in the transcript.
     const turnsSoFar = created ? 0 : await countReplies(deps.db, conversation.id);
     if (created) {
-      await deps.db.transaction((tx) => appendMessages(tx, conversation.id, [{ role: 'assistant', content: [{ type: 'text', text: greeting }] }]));
+      await appendMessages(deps.db, conversation.id, [{ role: 'assistant', content: [{ type: 'text', text: greeting }] }]);
     }
     request.log.info({ callSid, phone: caller ? maskPhone(caller) : null, language, resumed: turnsSoFar > 0 }, 'call started');
     return reply.headers(twimlHeaders).send(gatherTwiml(language, greeting, voiceAction(turnsSoFar + 1)));

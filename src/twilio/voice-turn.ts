@@ -45,7 +45,7 @@ export interface TurnAnswer {
 
 async function assistantTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string): Promise<TurnAnswer> {
   const { language } = conversation;
-  const outcome = await collectTurn(deps.assistant.runTurn(conversation, text));
+  const outcome = await collectTurn(deps.assistant.runTurn(conversation, text, { stream: false }));
   const { llmMs } = outcome;
   if (!outcome.ok) return { twiml: gatherTwiml(language, outcome.apology, voiceAction(turn + 1)), llmMs };
   if (outcome.actions.includes('end_call')) return { twiml: hangupTwiml(language, outcome.reply || phrase(language, 'goodbye')), llmMs };

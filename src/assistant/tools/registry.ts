@@ -1,19 +1,24 @@
-// The tools the assistant may call, bound to one turn's context for the AI SDK.
-import { tool, type ToolSet } from 'ai';
+// The tools the assistant may call, as one AI SDK tool set built once; each turn passes its context.
+import { tool, zodSchema, type ToolSet } from 'ai';
 import { endCall } from './end-call.ts';
 import { takeMessage } from './take-message.ts';
 import type { AssistantTool, ToolContext } from './tool.ts';
 
 export const DEFAULT_TOOLS: readonly AssistantTool[] = [takeMessage, endCall];
 
-export function bindTools(tools: readonly AssistantTool[], context: ToolContext): ToolSet {
+/**
+ * Built once per assistant rather than per turn: the SDK caches each tool's JSON schema on the
+ * wrapped zod schema, and converting it afresh on every turn was a measurable share of a turn.
+ * The turn's context arrives as the SDK's `experimental_context`.
+ */
+export function buildToolSet(tools: readonly AssistantTool[]): ToolSet {
   return Object.fromEntries(
     tools.map((definition) => [
       definition.name,
       tool({
         description: definition.description,
-        inputSchema: definition.inputSchema,
-        execute: (input: unknown) => definition.execute(input, context),
+        inputSchema: zodSchema(definition.inputSchema),
+        execute: (input: unknown, { experimental_context: context }) => definition.execute(input, context as ToolContext),
       }),
     ]),
   );
