@@ -118,23 +118,25 @@ export function plainText(message: ModelMessage): string {
 }
 
 /**
- * Appends messages after the conversation's last one. The conversation row is locked so two
- * instances taking turns on the same conversation cannot interleave sequence numbers.
+ * Appends messages after the conversation's last one, in one statement (a turn's latency is
+ * mostly round trips). The UPDATE locks the conversation row and advances its `last_seq`;
+ * PostgreSQL re-reads a row it had to wait for, so concurrent appends get distinct numbers.
  */
-export async function appendMessages(tx: Queryable, conversationId: string, messages: readonly ModelMessage[]): Promise<void> {
+export async function appendMessages(db: Queryable, conversationId: string, messages: readonly ModelMessage[]): Promise<void> {
   if (messages.length === 0) return;
-  await tx.query('SELECT id FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
-  const { rows } = await tx.query<{ last: number }>(
-    'SELECT coalesce(max(seq), 0)::int AS last FROM conversation_messages WHERE conversation_id = $1',
-    [conversationId],
-  );
-  const first = rows[0]!.last + 1;
-  const params: unknown[] = [conversationId];
-  const values = messages.map((message, index) => {
-    params.push(first + index, message.role, JSON.stringify(message.content), plainText(message));
+  const params: unknown[] = [conversationId, messages.length];
+  const rows = messages.map((message, index) => {
+    params.push(message.role, JSON.stringify(message.content), plainText(message));
     const at = params.length;
-    return `($1, $${at - 3}, $${at - 2}, $${at - 1}::jsonb, $${at})`;
+    return `(${index + 1}, $${at - 2}, $${at - 1}::jsonb, $${at})`;
   });
-  await tx.query(`INSERT INTO conversation_messages (conversation_id, seq, role, content, text) VALUES ${values.join(', ')}`, params);
-  await tx.query('UPDATE conversations SET updated_at = now() WHERE id = $1', [conversationId]);
+  await db.query(
+    `WITH touched AS (
+       UPDATE conversations SET updated_at = now(), last_seq = last_seq + $2::int WHERE id = $1 RETURNING id, last_seq - $2::int AS base
+     )
+     INSERT INTO conversation_messages (conversation_id, seq, role, content, text)
+     SELECT touched.id, touched.base + m.ord, m.role, m.content, m.text
+     FROM touched, (VALUES ${rows.join(', ')}) AS m(ord, role, content, text)`,
+    params,
+  );
 }
