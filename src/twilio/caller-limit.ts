@@ -4,7 +4,7 @@ import { phrase } from '../assistant/phrases.ts';
 import type { Language } from '../config.ts';
 import { findCallConversation } from '../db/calls-repo.ts';
 import type { Db } from '../db/db.ts';
-import { gatherTwiml, smsTwiml } from './twiml.ts';
+import { gatherTwiml, smsTwiml, TWIML_CONTENT_TYPE } from './twiml.ts';
 import { voiceAction } from './voice-turn.ts';
 
 export interface CallerLimitDeps {
@@ -13,8 +13,6 @@ export interface CallerLimitDeps {
   /** Counts the request against its caller's budget; true when that budget is spent. */
   limitCaller(request: FastifyRequest): Promise<boolean>;
 }
-
-const twimlHeaders = { 'content-type': 'text/xml; charset=utf-8' };
 
 // Read after validation, so these are the schemas' parsed values.
 const bodyOf = (request: FastifyRequest) => (request.body ?? {}) as Record<string, unknown>;
@@ -35,13 +33,13 @@ export function callerRateLimit(deps: CallerLimitDeps): (request: FastifyRequest
     if (!isCallerTurn(request) || !(await deps.limitCaller(request))) return undefined;
     request.log.info({ route: request.routeOptions.url }, 'caller rate limited');
     if (request.routeOptions.url === '/twilio/sms') {
-      return reply.headers(twimlHeaders).send(smsTwiml(phrase(deps.defaultLanguage, 'rate_limited_caller')));
+      return reply.type(TWIML_CONTENT_TYPE).send(smsTwiml(phrase(deps.defaultLanguage, 'rate_limited_caller')));
     }
     const callSid = bodyOf(request).CallSid;
     const conversation = typeof callSid === 'string' ? await findCallConversation(deps.db, callSid) : null;
     const language = conversation?.language ?? deps.defaultLanguage;
     // The same turn again: nothing of this one was stored, so the caller simply says it once more.
     const turn = Number(queryOf(request).turn);
-    return reply.headers(twimlHeaders).send(gatherTwiml(language, phrase(language, 'rate_limited_caller'), voiceAction(turn)));
+    return reply.type(TWIML_CONTENT_TYPE).send(gatherTwiml(language, phrase(language, 'rate_limited_caller'), voiceAction(turn)));
   };
 }

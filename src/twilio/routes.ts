@@ -7,8 +7,9 @@ import { callerRateLimit, type CallerLimitDeps } from './caller-limit.ts';
 import { registerSmsRoute, type SmsRouteDeps } from './sms-route.ts';
 import { verifyTwilioSignature } from './signature.ts';
 import { registerStatusRoute } from './status-route.ts';
-import { gatherTwiml } from './twiml.ts';
+import { gatherTwiml, TWIML_CONTENT_TYPE } from './twiml.ts';
 import { registerVoiceRoutes, type VoiceRouteDeps } from './voice-routes.ts';
+import { voiceAction } from './voice-turn.ts';
 
 export interface TwilioDeps extends VoiceRouteDeps, SmsRouteDeps, CallerLimitDeps {
   /** null when validation is off. */
@@ -29,7 +30,7 @@ export async function registerTwilioRoutes(app: FastifyInstance, config: Readonl
       request.log.error({ err: error }, 'voice webhook failed');
       const turn = Number(new URL(request.url, 'http://local').searchParams.get('turn') ?? 1) || 1;
       const language = deps.defaultLanguage;
-      return reply.type('text/xml').send(gatherTwiml(language, apology(language, 'other'), `/twilio/voice?turn=${turn}`));
+      return reply.type(TWIML_CONTENT_TYPE).send(gatherTwiml(language, apology(language, 'other'), voiceAction(turn)));
     });
     registerVoiceRoutes(scope, deps);
     registerStatusRoute(scope, deps);

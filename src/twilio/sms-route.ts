@@ -12,7 +12,7 @@ import type { Db } from '../db/db.ts';
 import { claimReply, completeReply, releaseReply, waitForReply } from '../db/webhook-replies-repo.ts';
 import { maskPhone } from '../phone.ts';
 import { smsSchema } from './payloads.ts';
-import { smsTwiml } from './twiml.ts';
+import { smsTwiml, TWIML_CONTENT_TYPE } from './twiml.ts';
 
 export interface SmsRouteDeps {
   db: Db;
@@ -23,7 +23,6 @@ export interface SmsRouteDeps {
 }
 
 const EMPTY_RESPONSE = new twilio.twiml.MessagingResponse().toString();
-const twimlHeaders = { 'content-type': 'text/xml; charset=utf-8' };
 
 /** The reply to send, and how long finding it waited on the LLM. */
 async function replyText(deps: SmsRouteDeps, conversation: Conversation, body: string): Promise<{ text: string; llmMs: number }> {
@@ -40,7 +39,7 @@ export function registerSmsRoute(app: FastifyInstance, deps: SmsRouteDeps): void
   app.withTypeProvider<ZodTypeProvider>().post('/twilio/sms', { schema: { body: smsSchema } }, async (request, reply) => {
     const { MessageSid: messageSid, From: caller, Body: body } = request.body;
     const log = request.log.child({ messageSid, phone: caller ? maskPhone(caller) : null });
-    if (!body) return reply.headers(twimlHeaders).send(EMPTY_RESPONSE);
+    if (!body) return reply.type(TWIML_CONTENT_TYPE).send(EMPTY_RESPONSE);
     const key = `sms:${messageSid}`;
     let claimed = false;
     try {
@@ -50,14 +49,14 @@ export function registerSmsRoute(app: FastifyInstance, deps: SmsRouteDeps): void
         // Twilio retried a message already being answered: the first request delivers the reply.
         const earlier = await waitForReply(deps.db, key, deps.replyDeadlineMs);
         log.info({ done: earlier?.status === 'done' }, 'repeated SMS');
-        return reply.headers(twimlHeaders).send(earlier?.status === 'done' && earlier.body ? earlier.body : EMPTY_RESPONSE);
+        return reply.type(TWIML_CONTENT_TYPE).send(earlier?.status === 'done' && earlier.body ? earlier.body : EMPTY_RESPONSE);
       }
       log.debug({ body }, 'SMS received');
       const answer = await replyText(deps, conversation, body);
       request.turnTiming = { channel: 'sms', llmMs: answer.llmMs };
       const twiml = smsTwiml(answer.text);
       await completeReply(deps.db, key, twiml);
-      return reply.headers(twimlHeaders).send(twiml);
+      return reply.type(TWIML_CONTENT_TYPE).send(twiml);
     } catch (error) {
       log.error({ err: error }, 'SMS failed');
       if (claimed) await releaseReply(deps.db, key).catch(() => {});

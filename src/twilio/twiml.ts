@@ -12,6 +12,9 @@ export const VOICES: Record<Language, { locale: 'en-US' | 'ru-RU' | 'uk-UA' | 's
   sk: { locale: 'sk-SK', voice: 'Google.sk-SK-Wavenet-A' },
 };
 
+/** The content type of every TwiML answer. */
+export const TWIML_CONTENT_TYPE = 'text/xml; charset=utf-8';
+
 /** Twilio's limit for one SMS reply body. */
 export const SMS_MAX_LENGTH = 1600;
 

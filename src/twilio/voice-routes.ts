@@ -10,7 +10,7 @@ import { maskPhone } from '../phone.ts';
 import type { Profile } from '../profile.ts';
 import { countReplies } from '../db/webhook-replies-repo.ts';
 import { gatherSchema, incomingCallSchema } from './payloads.ts';
-import { gatherTwiml } from './twiml.ts';
+import { gatherTwiml, TWIML_CONTENT_TYPE } from './twiml.ts';
 import { answerTurn, collectReply, silenceTwiml, voiceAction, type VoiceTurnDeps } from './voice-turn.ts';
 
 export interface VoiceRouteDeps extends VoiceTurnDeps {
@@ -31,8 +31,6 @@ const voiceQuery = z.looseObject({
   wait: counter(100),
 });
 
-const twimlHeaders = { 'content-type': 'text/xml; charset=utf-8' };
-
 export function registerVoiceRoutes(app: FastifyInstance, deps: VoiceRouteDeps): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
@@ -51,7 +49,7 @@ export function registerVoiceRoutes(app: FastifyInstance, deps: VoiceRouteDeps):
       await appendMessages(deps.db, conversation.id, [{ role: 'assistant', content: [{ type: 'text', text: greeting }] }]);
     }
     request.log.info({ callSid, phone: caller ? maskPhone(caller) : null, language, resumed: turnsSoFar > 0 }, 'call started');
-    return reply.headers(twimlHeaders).send(gatherTwiml(language, greeting, voiceAction(turnsSoFar + 1)));
+    return reply.type(TWIML_CONTENT_TYPE).send(gatherTwiml(language, greeting, voiceAction(turnsSoFar + 1)));
   });
 
   routes.post('/twilio/voice', { schema: { body: gatherSchema, querystring: voiceQuery } }, async (request, reply) => {
@@ -73,6 +71,6 @@ export function registerVoiceRoutes(app: FastifyInstance, deps: VoiceRouteDeps):
       twiml = answer.twiml;
       if (answer.llmMs !== null) request.turnTiming = { channel: 'voice', llmMs: answer.llmMs };
     }
-    return reply.headers(twimlHeaders).send(twiml);
+    return reply.type(TWIML_CONTENT_TYPE).send(twiml);
   });
 }

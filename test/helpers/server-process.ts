@@ -22,8 +22,8 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts the server and resolves once /health answers. */
-export async function startServerProcess(env: Record<string, string>, startTimeoutMs = 20_000): Promise<ServerProcess> {
+/** Starts the server without waiting for it: for starts that are expected to fail. `env.PORT` wins over a free port. */
+export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [SERVER], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'info', PORT: String(port), ...env },
@@ -33,8 +33,13 @@ export async function startServerProcess(env: Record<string, string>, startTimeo
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const server = { child, port, url: `http://127.0.0.1:${port}`, exited, output: () => output };
-  await eventually(async () => (await fetch(`${server.url}/health`)).ok, startTimeoutMs, () => `server did not become healthy:\n${output}`);
+  return { child, port: Number(env.PORT ?? port), url: `http://127.0.0.1:${env.PORT ?? port}`, exited, output: () => output };
+}
+
+/** Starts the server and resolves once /health answers. */
+export async function startServerProcess(env: Record<string, string>, startTimeoutMs = 20_000): Promise<ServerProcess> {
+  const server = await spawnServer(env);
+  await eventually(async () => (await fetch(`${server.url}/health`)).ok, startTimeoutMs, () => `server did not become healthy:\n${server.output()}`);
   return server;
 }
 
