@@ -88,13 +88,14 @@ export async function answerTurn(deps: VoiceTurnDeps, conversation: Conversation
   const key = turnKey(conversation, turn);
   if (!(await claimReply(deps.db, key, conversation.id))) return { twiml: await collectReply(deps, conversation, turn, 0), llmMs: null };
 
-  const work = computeTwiml(deps, conversation, turn, text, log).then(async (answer) => {
-    await completeReply(deps.db, key, answer.twiml);
-    return answer;
-  });
-  const tracked = work.catch((error: unknown) => log.error({ err: error, turn }, 'storing the voice reply failed'));
-  deps.inFlight.add(tracked);
-  void tracked.finally(() => deps.inFlight.delete(tracked));
+  const work = computeTwiml(deps, conversation, turn, text, log);
+  // Stored after the caller has the answer, off the turn's critical path: a retry or redirect
+  // arriving in between finds the turn pending and waits the few milliseconds it takes.
+  const stored = work
+    .then((answer) => completeReply(deps.db, key, answer.twiml))
+    .catch((error: unknown) => log.error({ err: error, turn }, 'storing the voice reply failed'));
+  deps.inFlight.add(stored);
+  void stored.finally(() => deps.inFlight.delete(stored));
 
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<null>((resolve) => (timer = setTimeout(resolve, deps.replyDeadlineMs, null)));
