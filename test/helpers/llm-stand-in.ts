@@ -17,7 +17,11 @@ export type ScriptedReply =
 
 export type WireFormat = 'openai' | 'anthropic';
 
-/** Content types of OpenAI's /audio/speech per response_format. */
+/**
+ * Content types of OpenAI's /audio/speech per response_format. Written out here rather than
+ * imported from src/llm/speech.ts: the stand-in plays the provider, so a mistake in our own
+ * table must not be mirrored by it.
+ */
 export const SPEECH_CONTENT_TYPES: Record<string, string> = {
   mp3: 'audio/mpeg',
   opus: 'audio/ogg',
