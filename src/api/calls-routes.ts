@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LANGUAGES } from '../config.ts';
-import { findConversationSummary, listConversations, loadTranscript, type ConversationSummary } from '../db/call-history-repo.ts';
+import { findConversationSummary, listConversations, type ConversationSummary } from '../db/call-history-repo.ts';
+import { loadRecentMessages } from '../db/conversations-repo.ts';
 import type { Db } from '../db/db.ts';
 import { HttpError } from '../http-error.ts';
 import { dateBound, encodeCursor, errorBody, nextCursor, pageQuery } from './pagination.ts';
@@ -85,8 +86,8 @@ export function registerCallsRoutes(app: FastifyInstance, deps: { db: Db }): voi
     handler: async (request) => {
       const conversation = await findConversationSummary(deps.db, request.params.id);
       if (!conversation) throw new HttpError(404, 'not_found', `No conversation with id ${request.params.id}.`);
-      const transcript = await loadTranscript(deps.db, conversation.id);
-      return { ...toSummary(conversation), message_count: transcript.length, messages: transcript.map(toTranscriptEntry) };
+      const transcript = await loadRecentMessages(deps.db, conversation.id);
+      return { ...toSummary(conversation), messages: transcript.map(toTranscriptEntry) };
     },
   });
 }

@@ -1,6 +1,6 @@
 // Turns stored messages (AI SDK ModelMessage content) into transcript entries with their tool calls and results.
 import { z } from 'zod';
-import type { TranscriptRow } from '../db/call-history-repo.ts';
+import type { StoredMessage } from '../db/conversations-repo.ts';
 
 export const toolCallEntry = z.object({ id: z.string(), name: z.string(), input: z.unknown() });
 export const toolResultEntry = z.object({
@@ -32,8 +32,9 @@ const toolResultPart = z.object({
 
 const ERROR_OUTPUTS = new Set(['error-text', 'error-json', 'execution-denied']);
 
-export function toTranscriptEntry(row: TranscriptRow): TranscriptEntry {
-  const parts = Array.isArray(row.content) ? (row.content as unknown[]) : [];
+export function toTranscriptEntry(row: StoredMessage): TranscriptEntry {
+  const { role, content } = row.message;
+  const parts: unknown[] = Array.isArray(content) ? content : [];
   const toolCalls: TranscriptEntry['tool_calls'] = [];
   const toolResults: TranscriptEntry['tool_results'] = [];
   for (const part of parts) {
@@ -53,5 +54,6 @@ export function toTranscriptEntry(row: TranscriptRow): TranscriptEntry {
       });
     }
   }
-  return { seq: row.seq, role: row.role, text: row.text, created_at: row.createdAt, tool_calls: toolCalls, tool_results: toolResults };
+  // The table's check constraint allows only these roles (the system prompt is never stored).
+  return { seq: row.seq, role: role as TranscriptEntry['role'], text: row.text, created_at: row.createdAt, tool_calls: toolCalls, tool_results: toolResults };
 }

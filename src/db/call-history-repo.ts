@@ -1,4 +1,4 @@
-// Read side of conversations for the owner's API: filtered newest-first pages, and one transcript.
+// Read side of conversations for the owner's API: filtered newest-first pages and one summary, counts included.
 import type { Channel, Conversation, ConversationRow } from './conversations-repo.ts';
 import { toConversation } from './conversations-repo.ts';
 import type { Queryable } from './db.ts';
@@ -21,7 +21,7 @@ export interface ConversationFilter {
 type SummaryRow = ConversationRow & { message_count: number; keyset_at: string };
 
 const SUMMARY_COLUMNS = `c.id, c.channel, c.call_sid, c.caller, c.language, c.status, c.created_at, c.updated_at, c.ended_at, c.duration_seconds,
-  (SELECT count(*) FROM conversation_messages m WHERE m.conversation_id = c.id)::int AS message_count,
+  c.last_seq AS message_count,
   ${KEYSET_AT_SQL} AS keyset_at`;
 
 function toSummary(row: SummaryRow): ConversationSummary {
@@ -49,22 +49,4 @@ export async function listConversations(
 export async function findConversationSummary(db: Queryable, id: string): Promise<ConversationSummary | null> {
   const { rows } = await db.query<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM conversations c WHERE c.id = $1`, [id]);
   return rows[0] ? toSummary(rows[0]) : null;
-}
-
-/** A stored message with its content as the model exchanged it (AI SDK ModelMessage content). */
-export interface TranscriptRow {
-  seq: number;
-  role: 'user' | 'assistant' | 'tool';
-  content: unknown;
-  text: string;
-  createdAt: Date;
-}
-
-/** Every message of the conversation, in order. */
-export async function loadTranscript(db: Queryable, conversationId: string): Promise<TranscriptRow[]> {
-  const { rows } = await db.query<{ seq: number; role: TranscriptRow['role']; content: unknown; text: string; created_at: Date }>(
-    'SELECT seq, role, content, text, created_at FROM conversation_messages WHERE conversation_id = $1 ORDER BY seq',
-    [conversationId],
-  );
-  return rows.map((row) => ({ seq: row.seq, role: row.role, content: row.content, text: row.text, createdAt: row.created_at }));
 }

@@ -93,12 +93,13 @@ export interface StoredMessage {
   createdAt: Date;
 }
 
-/** The newest `limit` messages, oldest first. */
-export async function loadRecentMessages(db: Queryable, conversationId: string, limit: number): Promise<StoredMessage[]> {
+/** The newest `limit` messages (all of them without a limit), oldest first. */
+export async function loadRecentMessages(db: Queryable, conversationId: string, limit?: number): Promise<StoredMessage[]> {
   const { rows } = await db.query<{ seq: number; role: ModelMessage['role']; content: unknown; text: string; created_at: Date }>(
     `SELECT seq, role, content, text, created_at FROM conversation_messages
      WHERE conversation_id = $1 ORDER BY seq DESC LIMIT $2`,
-    [conversationId, limit],
+    // LIMIT NULL is no limit.
+    [conversationId, limit ?? null],
   );
   return rows.reverse().map((row) => ({
     seq: row.seq,
