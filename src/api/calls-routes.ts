@@ -7,7 +7,8 @@ import { findConversationSummary, listConversations, type ConversationSummary } 
 import { loadRecentMessages } from '../db/conversations-repo.ts';
 import type { Db } from '../db/db.ts';
 import { HttpError } from '../http-error.ts';
-import { dateBound, encodeCursor, errorBody, nextCursor, pageQuery } from './pagination.ts';
+import { errorBody } from '../ops/error-handler.ts';
+import { dateBound, encodeCursor, nextCursor, pageQuery } from './pagination.ts';
 import { toTranscriptEntry, transcriptEntry } from './transcript.ts';
 
 const CHANNELS = ['voice', 'sms', 'text'] as const;

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { listCallbackRequests, markCallbackHandled, type CallbackRequest } from '../db/callbacks-repo.ts';
 import type { Db } from '../db/db.ts';
 import { HttpError } from '../http-error.ts';
-import { encodeCursor, errorBody, nextCursor, pageQuery } from './pagination.ts';
+import { errorBody } from '../ops/error-handler.ts';
+import { encodeCursor, nextCursor, pageQuery } from './pagination.ts';
 
 const messagesQuery = z.object({
   ...pageQuery,

@@ -69,5 +69,3 @@ export function dateBound(kind: 'from' | 'to') {
     .optional()
     .describe(kind === 'from' ? 'Created at or after (a bare date is midnight UTC)' : 'Created before (a bare date includes that whole day, UTC)');
 }
-
-export const errorBody = z.object({ error: z.string(), message: z.string() });

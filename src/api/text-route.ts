@@ -8,6 +8,7 @@ import { LANGUAGES, type Language } from '../config.ts';
 import { createConversation, findConversation, setConversationLanguage, setConversationStatus, type Conversation } from '../db/conversations-repo.ts';
 import type { Db } from '../db/db.ts';
 import { HttpError } from '../http-error.ts';
+import { errorBody } from '../ops/error-handler.ts';
 
 export const MAX_TEXT_LENGTH = 4000;
 
@@ -24,8 +25,6 @@ const textReply = z.object({
   ended: z.boolean(),
   error: z.enum(['rate_limited', 'unreachable', 'timeout', 'other']).optional(),
 });
-
-const errorBody = z.object({ error: z.string(), message: z.string() });
 
 export interface TextRouteDeps {
   db: Db;

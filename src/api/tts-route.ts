@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import { HttpError } from '../http-error.ts';
 import { summarizeLlmError } from '../llm/errors.ts';
 import { AUDIO_CONTENT_TYPES, AUDIO_FORMATS, createSpeechSynthesizer, SpeechError } from '../llm/speech.ts';
-import { errorBody } from './pagination.ts';
+import { errorBody } from '../ops/error-handler.ts';
 
 export const MAX_TTS_TEXT_LENGTH = 4096;
 

@@ -1,13 +1,14 @@
 // Maps every error a route lets escape to one response shape; 5xx bodies carry no internals.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { DbUnavailableError } from '../db/db.ts';
 import { HttpError } from '../http-error.ts';
 
-export interface ErrorBody {
-  error: string;
-  message: string;
-}
+/** Every error answer: a short code and a sentence for the client. Routes list it in their response schemas. */
+export const errorBody = z.object({ error: z.string(), message: z.string() });
+
+export type ErrorBody = z.output<typeof errorBody>;
 
 /** `text: must not be empty; language: must be one of en, ru, uk, sk` */
 function describeValidation(error: FastifyError): string {
