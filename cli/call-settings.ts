@@ -1,9 +1,9 @@
 // Fills in what `call` was not told on the command line from the server's environment, as the server itself would see it.
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Language } from '../src/config.ts';
 import { isE164 } from '../src/phone.ts';
+import { devTokenFile, readDevToken } from '../src/twilio/dev-token.ts';
 import { CliError } from './cli-error.ts';
 import type { CallFlags } from './options.ts';
 
@@ -19,8 +19,6 @@ export interface CallSettings {
 
 export const DEFAULT_CALLER = '+14155550100';
 const DEFAULT_BUSINESS_NUMBER = '+14155550199';
-// The server writes this file at start when TWILIO_AUTH_TOKEN is unset, so that local tools can sign.
-export const DEV_TOKEN_FILE = 'twilio-dev-auth-token';
 
 type Env = Record<string, string | undefined>;
 
@@ -31,7 +29,7 @@ export async function resolveCallSettings(flags: CallFlags, env: Env): Promise<C
   }
   return {
     baseUrl,
-    authToken: flags.token ?? setting(env, 'TWILIO_AUTH_TOKEN') ?? (await readDevToken(env)),
+    authToken: flags.token ?? setting(env, 'TWILIO_AUTH_TOKEN') ?? (await developmentToken(env)),
     accountSid: setting(env, 'TWILIO_ACCOUNT_SID') ?? newSid('AC'),
     from: phoneNumber('--from', flags.from ?? DEFAULT_CALLER),
     to: phoneNumber('--to', flags.to ?? setting(env, 'TWILIO_PHONE_NUMBER') ?? DEFAULT_BUSINESS_NUMBER),
@@ -49,19 +47,19 @@ function setting(env: Env, name: string): string | undefined {
   return env[name]?.trim() || undefined;
 }
 
-async function readDevToken(env: Env): Promise<string> {
-  const file = path.resolve(setting(env, 'DATA_DIR') ?? './data', DEV_TOKEN_FILE);
-  let token: string;
+/** The token the server wrote at start because TWILIO_AUTH_TOKEN was unset (src/twilio/dev-token.ts). */
+async function developmentToken(env: Env): Promise<string> {
+  const dataDir = path.resolve(setting(env, 'DATA_DIR') ?? './data');
+  let token: string | null;
   try {
-    token = (await readFile(file, 'utf8')).trim();
+    token = await readDevToken(dataDir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    token = '';
+    throw new CliError((error as Error).message, { cause: error });
   }
-  if (token === '') {
+  if (!token) {
     throw new CliError(
       `no Twilio auth token to sign requests with: pass --token, set TWILIO_AUTH_TOKEN to the server's token, ` +
-        `or start the server once without one (npm start) so that it writes a development token to ${file}`,
+        `or start the server once without one (npm start) so that it writes a development token to ${devTokenFile(dataDir)}`,
     );
   }
   return token;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // phone-assistant: the command-line entry point; reads the command and hands over to serve, migrate or call.
 import { ConfigError } from '../src/config.ts';
-import { DEFAULT_CALLER, DEV_TOKEN_FILE, resolveCallSettings } from './call-settings.ts';
+import { DEV_TOKEN_FILE } from '../src/twilio/dev-token.ts';
+import { DEFAULT_CALLER, resolveCallSettings } from './call-settings.ts';
 import { CliError } from './cli-error.ts';
 import { parseCommandLine, type Command } from './options.ts';
 

@@ -24,8 +24,17 @@ async function readToken(file: string): Promise<string | null> {
   }
 }
 
+export function devTokenFile(dataDir: string): string {
+  return path.join(dataDir, DEV_TOKEN_FILE);
+}
+
+/** The development token a server keeps in `dataDir`, or null when it has not written one: for local tools that sign. */
+export function readDevToken(dataDir: string): Promise<string | null> {
+  return readToken(devTokenFile(dataDir));
+}
+
 async function readOrCreateToken(dataDir: string): Promise<string> {
-  const file = path.join(dataDir, DEV_TOKEN_FILE);
+  const file = devTokenFile(dataDir);
   const existing = await readToken(file);
   if (existing) return existing;
   await mkdir(dataDir, { recursive: true });
@@ -60,7 +69,7 @@ export async function resolveTwilioAuthToken(config: Pick<Config, 'twilio' | 'da
   if (config.twilio.authToken) return config.twilio.authToken;
   const token = await readOrCreateToken(config.database.dataDir);
   log.warn(
-    { twilioDevAuthToken: token, file: path.join(config.database.dataDir, DEV_TOKEN_FILE) },
+    { twilioDevAuthToken: token, file: devTokenFile(config.database.dataDir) },
     'TWILIO_AUTH_TOKEN is not set: using a local development token to sign local requests (e.g. the simulator); real Twilio requests will be rejected',
   );
   return token;
