@@ -1,6 +1,5 @@
 // Concurrent calls as callers make them: each call speaks a turn, listens, pauses, speaks again.
-import { randomBytes } from 'node:crypto';
-import twilio from 'twilio';
+import { accountSid as newAccountSid, callSid, signedPost } from '../test/helpers/twilio-client.ts';
 
 export interface CallersResult {
   turns: number;
@@ -8,16 +7,10 @@ export interface CallersResult {
   turnsPerSecond: number;
 }
 
-const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-
-async function signedPost(url: string, authToken: string, params: Record<string, string>): Promise<boolean> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(authToken, url, params) },
-    body: new URLSearchParams(params).toString(),
-  });
-  const text = await response.text();
-  return response.ok && text.includes('<Gather');
+/** A turn went well when the caller is asked to speak again. */
+async function answered(baseUrl: string, path: string, params: Record<string, string>, authToken: string): Promise<boolean> {
+  const { status, text } = await signedPost(baseUrl, path, params, { authToken });
+  return status === 200 && text.includes('<Gather');
 }
 
 /** `calls` calls at once for `durationSeconds`, each pausing `pauseMs` between its turns (the caller speaking). */
@@ -25,14 +18,14 @@ export async function runCallers(baseUrl: string, authToken: string, calls: numb
   const endAt = performance.now() + durationSeconds * 1000;
   let turns = 0;
   let failures = 0;
-  const accountSid = `AC${hex(16)}`;
+  const accountSid = newAccountSid();
   const oneCall = async (index: number) => {
-    const base = { CallSid: `CA${hex(16)}`, AccountSid: accountSid, From: `+1415${String(2_000_000 + index).padStart(7, '0')}`, To: '+14155550199', CallStatus: 'in-progress' };
+    const base = { CallSid: callSid(), AccountSid: accountSid, From: `+1415${String(2_000_000 + index).padStart(7, '0')}`, To: '+14155550199', CallStatus: 'in-progress' };
     // Spread the calls' first turns over one pause, as real calls do not start in the same millisecond.
     await new Promise((resolve) => setTimeout(resolve, Math.random() * pauseMs));
-    if (!(await signedPost(`${baseUrl}/twilio/incoming`, authToken, base))) failures += 1;
+    if (!(await answered(baseUrl, '/twilio/incoming', base, authToken))) failures += 1;
     for (let turn = 1; performance.now() < endAt; turn += 1) {
-      const ok = await signedPost(`${baseUrl}/twilio/voice?turn=${turn}`, authToken, { ...base, SpeechResult: 'When are you open on Thursday?', Confidence: '0.93' });
+      const ok = await answered(baseUrl, `/twilio/voice?turn=${turn}`, { ...base, SpeechResult: 'When are you open on Thursday?', Confidence: '0.93' }, authToken);
       turns += 1;
       if (!ok) failures += 1;
       await new Promise((resolve) => setTimeout(resolve, pauseMs));

@@ -1,7 +1,7 @@
 // autocannon runs: a plain GET, and signed Twilio voice turns, each a new call so each is a full turn.
-import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import twilio from 'twilio';
+import { accountSid as newAccountSid, callSid } from '../test/helpers/twilio-client.ts';
 
 export interface LoadResult {
   requestsPerSecond: number;
@@ -27,12 +27,10 @@ export async function loadGet(url: string, connections: number, durationSeconds:
   return summarize(await autocannon({ url, connections, duration: durationSeconds }));
 }
 
-const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-
 /** Every request is the first spoken turn of a new call from a new number, signed like Twilio's. */
 export async function loadVoiceTurns(baseUrl: string, authToken: string, connections: number, durationSeconds: number): Promise<LoadResult> {
   const url = `${baseUrl}/twilio/voice?turn=1`;
-  const accountSid = `AC${hex(16)}`;
+  const accountSid = newAccountSid();
   return summarize(
     await autocannon({
       url,
@@ -43,7 +41,7 @@ export async function loadVoiceTurns(baseUrl: string, authToken: string, connect
           method: 'POST',
           setupRequest: (request) => {
             const params = {
-              CallSid: `CA${hex(16)}`,
+              CallSid: callSid(),
               AccountSid: accountSid,
               From: `+1415${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`,
               To: '+14155550199',
