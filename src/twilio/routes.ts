@@ -1,9 +1,10 @@
-// The /twilio scope: form bodies, signature check before validation, and the webhook routes.
+// The /twilio scope: form bodies only, signature check before validation, and the webhook routes.
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { apology } from '../assistant/phrases.ts';
 import type { Config } from '../config.ts';
 import { callerRateLimit, type CallerLimitDeps } from './caller-limit.ts';
+import { requireFormBody } from './form-content-type.ts';
 import { registerSmsRoute, type SmsRouteDeps } from './sms-route.ts';
 import { verifyTwilioSignature } from './signature.ts';
 import { registerStatusRoute } from './status-route.ts';
@@ -19,6 +20,8 @@ export interface TwilioDeps extends VoiceRouteDeps, SmsRouteDeps, CallerLimitDep
 export async function registerTwilioRoutes(app: FastifyInstance, config: Readonly<Config>, deps: TwilioDeps): Promise<void> {
   await app.register(async (scope) => {
     await scope.register(formbody);
+    // First of all: a body Twilio never sends is refused before it is parsed or its signature checked.
+    scope.addHook('onRequest', requireFormBody);
     scope.addHook('preValidation', verifyTwilioSignature({ authToken: deps.authToken, publicUrl: config.publicUrl, trustProxy: config.trustProxy }));
     // After validation, so the limit is keyed by the verified, normalised caller.
     scope.addHook('preHandler', callerRateLimit(deps));
