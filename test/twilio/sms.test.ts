@@ -129,3 +129,19 @@ describe('SMS with no LLM configured', () => {
     }
   });
 });
+
+describe('SMS over the caller limit', () => {
+  it('is told to slow down in the language it is written in', async () => {
+    const standIn = await startLlmStandIn();
+    const server = await startTestServer(testEnv(standIn, 'openai', { TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN, RATE_LIMIT_CALLER_PER_MINUTE: '1' }));
+    try {
+      standIn.enqueue({ text: 'Dobrý deň!' });
+      assert.equal(messageOf((await sms(server, '+421905141414', 'Dobrý deň, máte otvorené?')).text), 'Dobrý deň!');
+      const limited = await sms(server, '+421905141414', 'Ďakujem, a zajtra?');
+      assert.equal(messageOf(limited.text), phrase('sk', 'rate_limited_caller'));
+    } finally {
+      await server.close();
+      await standIn.close();
+    }
+  });
+});
