@@ -175,8 +175,8 @@ describe('PostgreSQL', { skip: await pgSkip() }, () => {
     assert.deepEqual(rows, [{ ok: 1 }]);
     const { rows: inTx } = await db.transaction((tx) => tx.query<{ ok: number }>('SELECT 2 AS ok'));
     assert.deepEqual(inTx, [{ ok: 2 }]);
-    const after = await watch.pids();
-    assert.ok(after.every((pid) => !before.includes(pid)), 'only new connections remain');
+    // A terminated backend can linger in pg_stat_activity for a moment on a loaded machine.
+    await waitFor(async () => (await watch.pids()).every((pid) => !before.includes(pid)), 5_000, 'only new connections to remain');
   });
 
   it('retries a query whose connection is terminated while it runs', async () => {
