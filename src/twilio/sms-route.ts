@@ -76,8 +76,8 @@ async function answerSms(
   }
   try {
     log.debug({ body: sms.Body }, 'SMS received');
-    const answer = await replyText(deps, conversation, sms.Body, deadline.signal);
-    // An LLM cut short by the budget stored nothing: the message is kept for a person instead.
+    const answer = await deadline.race(replyText(deps, conversation, sms.Body, deadline.signal));
+    // An LLM cut short by the budget answers with an apology and stores nothing: the message is kept for a person instead.
     if (deadline.signal.aborted) throw new DeadlineExceededError(SMS_BUDGET_MS);
     const twiml = smsTwiml(answer.text);
     // The reply exists now and is the caller's: storing it for a repeat must not hold it back.

@@ -6,6 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { phrase } from '../../src/assistant/phrases.ts';
 import { loadRecentMessages } from '../../src/db/conversations-repo.ts';
 import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
+import { eventually } from '../helpers/server-process.ts';
 import { startTestServer, testEnv, type TestServer } from '../helpers/test-app.ts';
 import { accountSid, messageSid, signedPost, TEST_TWILIO_TOKEN } from '../helpers/twilio-client.ts';
 
@@ -139,6 +140,29 @@ describe('SMS over the caller limit', () => {
       assert.equal(messageOf((await sms(server, '+421905141414', 'Dobrý deň, máte otvorené?')).text), 'Dobrý deň!');
       const limited = await sms(server, '+421905141414', 'Ďakujem, a zajtra?');
       assert.equal(messageOf(limited.text), phrase('sk', 'rate_limited_caller'));
+    } finally {
+      await server.close();
+      await standIn.close();
+    }
+  });
+});
+
+describe('SMS whose reply takes longer than Twilio waits', () => {
+  it('is kept for a person and answered with an apology in time, not dropped', async () => {
+    const standIn = await startLlmStandIn();
+    const env = testEnv(standIn, 'openai', { TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN, LLM_TURN_TIMEOUT_MS: '60000', SPOOL_REPLAY_INTERVAL_MS: '200' });
+    const server = await startTestServer(env);
+    try {
+      // Longer than the SMS budget: the assistant's reply would come after Twilio gave up.
+      standIn.enqueue({ hangMs: 30_000, text: 'Too late' });
+      const reply = await sms(server, '+421905151515', 'Potrebujem termín na štvrtok');
+      assert.equal(reply.status, 200);
+      assert.equal(messageOf(reply.text), phrase('sk', 'sms_message_saved'));
+      await eventually(
+        async () => (await server.db.query('SELECT 1 FROM callback_requests WHERE caller = $1', ['+421905151515'])).rows.length === 1,
+        30_000,
+        () => 'the kept SMS never became a callback request',
+      );
     } finally {
       await server.close();
       await standIn.close();
