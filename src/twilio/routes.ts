@@ -2,7 +2,7 @@
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { apology } from '../assistant/phrases.ts';
-import type { Config } from '../config.ts';
+import { LANGUAGES, type Config } from '../config.ts';
 import { callerRateLimit, type CallerLimitDeps } from './caller-limit.ts';
 import { requireFormBody } from './form-content-type.ts';
 import { registerSmsRoute, type SmsRouteDeps } from './sms-route.ts';
@@ -10,7 +10,7 @@ import { verifyTwilioSignature } from './signature.ts';
 import { registerStatusRoute } from './status-route.ts';
 import { gatherTwiml, TWIML_CONTENT_TYPE } from './twiml.ts';
 import { registerVoiceRoutes, type VoiceRouteDeps } from './voice-routes.ts';
-import { voiceAction } from './voice-turn.ts';
+import { callLanguage, voiceAction } from './voice-turn.ts';
 
 export interface TwilioDeps extends VoiceRouteDeps, SmsRouteDeps, CallerLimitDeps {
   /** null when validation is off. */
@@ -30,10 +30,14 @@ export async function registerTwilioRoutes(app: FastifyInstance, config: Readonl
       // becomes an apology and the call goes on, at the same turn.
       const isVoice = request.url.startsWith('/twilio/voice') || request.url.startsWith('/twilio/incoming');
       if (!isVoice || error.validation || (error.statusCode ?? 500) < 500) throw error;
+      // A database that does not answer ends here too (DbUnavailableError, or the webhook's spent budget).
       request.log.error({ err: error }, 'voice webhook failed');
-      const turn = Number(new URL(request.url, 'http://local').searchParams.get('turn') ?? 1) || 1;
-      const language = deps.defaultLanguage;
-      return reply.type(TWIML_CONTENT_TYPE).send(gatherTwiml(language, apology(language, 'other'), voiceAction(turn)));
+      const query = new URL(request.url, 'http://local').searchParams;
+      const turn = Number(query.get('turn') ?? 1) || 1;
+      // The call's language rides in the URL, as the conversation may be out of reach.
+      const language = LANGUAGES.find((known) => known === query.get('language')) ?? deps.defaultLanguage;
+      const action = voiceAction(turn, callLanguage(language, deps.defaultLanguage));
+      return reply.type(TWIML_CONTENT_TYPE).send(gatherTwiml(language, apology(language, 'other'), action));
     });
     registerVoiceRoutes(scope, deps);
     registerStatusRoute(scope, deps);
