@@ -107,6 +107,9 @@ const envSchema = z.object({
 
 type Env = z.infer<typeof envSchema>;
 
+/** Every variable loadConfig reads. */
+export const KNOWN_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 export type LlmConfig =
   | { provider: 'openai'; apiKey: string | undefined; baseUrl: string | undefined; model: string }
   | { provider: 'anthropic'; apiKey: string; baseUrl: string | undefined; model: string };

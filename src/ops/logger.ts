@@ -1,6 +1,7 @@
 // The process logger: JSON lines, with caller content and secrets redacted at source.
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.ts';
+import { stdoutDestination } from './log-destination.ts';
 
 /**
  * Keys under which caller words, numbers and secrets may be logged; pino removes their values.
@@ -23,6 +24,6 @@ export const REDACTED_PATHS = [
   '*.to',
 ];
 
-export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): Logger {
+export function createLogger(config: Pick<Config, 'logLevel'>, destination: pino.DestinationStream = stdoutDestination()): Logger {
   return pino({ level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
 }
