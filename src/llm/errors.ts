@@ -1,6 +1,7 @@
 // Sorts LLM failures into the causes a caller hears a specific apology for.
 import { APICallError, RetryError } from 'ai';
 import type { FailureCause } from '../assistant/phrases.ts';
+import { safeErrorMessage } from '../safe-error.ts';
 
 export type LlmFailureCause = Exclude<FailureCause, 'unavailable'>;
 
@@ -41,15 +42,15 @@ export function classifyLlmError(error: unknown, deadlineExpired: boolean): LlmF
 }
 
 /**
- * What of an LLM error may be logged: SDK errors carry the whole request (the caller's words)
- * in `requestBodyValues`, so they are never logged whole.
+ * What of an LLM error may be shown: SDK errors carry the whole request (the caller's words)
+ * in `requestBodyValues`, and the provider may quote it in its message, which is scrubbed of it.
  */
 export function summarizeLlmError(error: unknown): { name: string; message: string; statusCode?: number } {
-  const head = (error ?? {}) as { name?: unknown; message?: unknown };
+  const head = (error ?? {}) as { name?: unknown };
   const statusCode = [...chain(error)].find(APICallError.isInstance)?.statusCode;
   return {
     name: typeof head.name === 'string' ? head.name : 'Error',
-    message: typeof head.message === 'string' ? head.message : String(error),
+    message: safeErrorMessage(error),
     ...(statusCode === undefined ? {} : { statusCode }),
   };
 }
