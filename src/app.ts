@@ -17,6 +17,7 @@ import { openDb } from './db/open-db.ts';
 import { createLanguageModel } from './llm/provider.ts';
 import { registerErrorHandler } from './ops/error-handler.ts';
 import { registerHealthRoutes } from './ops/health-routes.ts';
+import { httpLimits } from './ops/http-limits.ts';
 import { trackInFlight, type PendingWork } from './ops/in-flight.ts';
 import { createLogger } from './ops/logger.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
@@ -59,6 +60,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     trustProxy: config.trustProxy,
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestId,
+    ...httpLimits(config),
   });
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);

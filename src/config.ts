@@ -96,6 +96,8 @@ const envSchema = z.object({
   RATE_LIMIT_CALLER_PER_MINUTE: integer(30, 1, 100_000),
   RATE_LIMIT_API_PER_MINUTE: integer(120, 1, 1_000_000),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 120_000),
+  HTTP_REQUEST_TIMEOUT_MS: integer(10_000, 1_000, 600_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(75_000, 1_000, 3_600_000),
   LOG_LEVEL: optionalText.pipe(
     z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -152,6 +154,12 @@ export interface Config {
   speech: { apiKey: string | undefined; baseUrl: string | undefined } | null;
   /** How long shutdown waits for requests and turns in flight before closing anyway. */
   shutdownTimeoutMs: number;
+  http: {
+    /** The longest a client may take to send a whole request, headers and body; past it 408 and the socket is closed. */
+    requestTimeoutMs: number;
+    /** How long an idle keep-alive connection stays open: longer than the load balancer's idle timeout. */
+    keepAliveTimeoutMs: number;
+  };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -225,6 +233,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     rateLimits: { callerPerMinute: env.RATE_LIMIT_CALLER_PER_MINUTE, apiPerMinute: env.RATE_LIMIT_API_PER_MINUTE },
     speech: env.OPENAI_API_KEY || env.OPENAI_BASE_URL ? { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL } : null,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    http: { requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS, keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS },
     logLevel: env.LOG_LEVEL,
   });
 }

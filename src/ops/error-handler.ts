@@ -21,6 +21,9 @@ function describeValidation(error: FastifyError): string {
     .join('; ');
 }
 
+// Fastify's own refusals (body parsing, limits), by status.
+const CLIENT_ERROR_CODES: Record<number, string> = { 413: 'payload_too_large', 415: 'unsupported_media_type' };
+
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler<FastifyError>((error, request, reply) => {
     if (error.validation) {
@@ -35,7 +38,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status < 500) {
-      return reply.code(status).send({ error: 'bad_request', message: error.message } satisfies ErrorBody);
+      return reply.code(status).send({ error: CLIENT_ERROR_CODES[status] ?? 'bad_request', message: error.message } satisfies ErrorBody);
     }
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ error: 'internal', message: 'Internal server error' } satisfies ErrorBody);
