@@ -23,7 +23,7 @@ const textReply = z.object({
   reply: z.string(),
   language: z.enum(LANGUAGES),
   ended: z.boolean(),
-  error: z.enum(['rate_limited', 'unreachable', 'timeout', 'other']).optional(),
+  error: z.enum(['rate_limited', 'unreachable', 'timeout', 'unauthorized', 'other']).optional(),
 });
 
 export interface TextRouteDeps {
