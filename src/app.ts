@@ -23,7 +23,7 @@ import { createLogger } from './ops/logger.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { registerMetrics } from './ops/metrics-route.ts';
 import { registerRateLimits } from './ops/rate-limit.ts';
-import { databaseProbe, llmProbe, qdrantProbe } from './ops/readiness.ts';
+import { databaseProbe, llmProbe, qdrantProbe, runChecks, type Readiness } from './ops/readiness.ts';
 import { registerRequestLog, requestId } from './ops/request-log.ts';
 import { loadProfile, type Profile } from './profile.ts';
 import { resolveTwilioAuthToken } from './twilio/dev-token.ts';
@@ -45,6 +45,8 @@ export interface App {
   metrics: Metrics;
   /** Requests and voice turns still running: what a shutdown past its bound cuts off. */
   pending(): PendingWork;
+  /** The checks GET /ready runs, for saying at start what is not ready. */
+  checkReadiness(): Promise<Readiness>;
 }
 
 export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Promise<App> {
@@ -94,11 +96,12 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     observer: metrics,
   });
 
-  registerHealthRoutes(fastify, {
+  const probes = {
     database: databaseProbe(db),
     llm: config.llm ? llmProbe(config.llm) : null,
     vector_store: qdrantProbe(config.qdrant),
-  });
+  };
+  registerHealthRoutes(fastify, probes);
 
   const rateLimits = await registerRateLimits(fastify, config, { onLimited: metrics.rateLimited });
   await registerTwilioRoutes(fastify, config, {
@@ -124,5 +127,5 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     registerTtsRoute(api, { speech: config.speech });
   });
 
-  return { fastify, assistant, db, metrics, pending: tracked.pending };
+  return { fastify, assistant, db, metrics, pending: tracked.pending, checkReadiness: () => runChecks(probes) };
 }

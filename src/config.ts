@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { lookalikeWarnings } from './config-lookalikes.ts';
 import { isE164 } from './phone.ts';
 
 export const LANGUAGES = ['en', 'ru', 'uk', 'sk'] as const;
@@ -161,6 +162,8 @@ export interface Config {
     keepAliveTimeoutMs: number;
   };
   logLevel: Env['LOG_LEVEL'];
+  /** Set variables that look like misspellings of ours (names only, never values): said at start. */
+  warnings: readonly string[];
 }
 
 function pickLlm(env: Env, problems: string[]): LlmConfig | null {
@@ -235,6 +238,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     http: { requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS, keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS },
     logLevel: env.LOG_LEVEL,
+    warnings: lookalikeWarnings(Object.keys(source).filter((name) => source[name] !== undefined), KNOWN_VARIABLES),
   });
 }
 
