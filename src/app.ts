@@ -14,6 +14,7 @@ import { loadPromptTemplates } from './assistant/system-prompt.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/db.ts';
 import { openDb } from './db/open-db.ts';
+import { registerHomePage } from './home-page.ts';
 import { createLanguageModel } from './llm/provider.ts';
 import { registerErrorHandler } from './ops/error-handler.ts';
 import { registerHealthRoutes } from './ops/health-routes.ts';
@@ -102,6 +103,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     vector_store: qdrantProbe(config.qdrant),
   };
   registerHealthRoutes(fastify, probes);
+  registerHomePage(fastify);
 
   const rateLimits = await registerRateLimits(fastify, config, { onLimited: metrics.rateLimited });
   await registerTwilioRoutes(fastify, config, {

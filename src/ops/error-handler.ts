@@ -10,6 +10,11 @@ export const errorBody = z.object({ error: z.string(), message: z.string() });
 
 export type ErrorBody = z.output<typeof errorBody>;
 
+/** An error answer as a route's response schema lists it: the body, and when it is given. */
+export function errorResponse(description: string) {
+  return errorBody.describe(description);
+}
+
 /** `text: must not be empty; language: must be one of en, ru, uk, sk` */
 function describeValidation(error: FastifyError): string {
   if (!hasZodFastifySchemaValidationErrors(error)) return error.message;
