@@ -23,7 +23,11 @@ export interface HttpLimits {
   http: ServerOptions;
 }
 
-/** Fastify's server options for these limits (Node's headersTimeout and check interval go through `http`). */
+/**
+ * Fastify's server options for these limits (Node's headersTimeout and check interval go through
+ * `http`). Requests per connection stay unlimited: the connections a load balancer keeps to an
+ * instance are cheap, and the instance keeps no state per connection that a limit would reset.
+ */
 export function httpLimits(config: Pick<Config, 'http' | 'llmTurnTimeoutMs'>): HttpLimits {
   const { requestTimeoutMs, keepAliveTimeoutMs } = config.http;
   return {
