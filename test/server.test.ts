@@ -1,12 +1,30 @@
-// The server process as `npm start` runs it: starts on the embedded database, stops cleanly, refuses bad config.
+// The server process as `npm start` runs it: starts on the embedded database, stops cleanly, says plainly what keeps it from starting.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
-import { freePort, spawnServer, startServerProcess } from './helpers/server-process.ts';
+import { describe, it, type TestContext } from 'node:test';
+import { startLlmStandIn } from './helpers/llm-stand-in.ts';
+import { pgSkip } from './helpers/postgres.ts';
+import { eventually, freePort, spawnServer, startServerProcess, type ServerProcess } from './helpers/server-process.ts';
 
+const ROOT = path.resolve(import.meta.dirname, '..');
 const dataDir = () => mkdtempSync(path.join(tmpdir(), 'pa-server-'));
+// A loaded 2-core machine starts the embedded database slowly.
+const START_LIMIT_MS = 60_000;
+
+/** Kills the server when the test ends, whatever its outcome. */
+function killAtEnd(t: TestContext, server: ServerProcess): ServerProcess {
+  t.after(() => {
+    if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+  });
+  return server;
+}
+
+const STACK_FRAME = /^\s+at /m;
+const skipPostgres = await pgSkip();
 
 describe('server process', () => {
   it('serves on the embedded database with no other setup, keeps data across a restart, and exits 0 on SIGTERM', async () => {
@@ -37,5 +55,77 @@ describe('server process', () => {
     const server = await spawnServer({ NODE_ENV: 'production', DATA_DIR: dataDir() });
     assert.equal(await server.exited, 1);
     assert.match(server.output(), /TWILIO_AUTH_TOKEN is required in production/);
+  });
+
+  it('reads .env from the directory npm start runs in, and warns about look-alike names without their values', async (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pa-dotenv-'));
+    // The start script as package.json has it, run by a shell in a directory holding the project's src and a .env.
+    symlinkSync(path.join(ROOT, 'src'), path.join(dir, 'src'));
+    const port = await freePort();
+    writeFileSync(path.join(dir, '.env'), `# written by a test\nPORT=${port}\nHOST=127.0.0.1\nDATA_DIR=${dataDir()}\nOPENAI_API_KY=sk-not-to-be-printed\n`);
+    const script = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    const child = spawn('sh', ['-c', script], { cwd: dir, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    t.after(() => child.kill('SIGKILL'));
+
+    await eventually(async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, START_LIMIT_MS, () => `not serving on the PORT from .env:\n${output}`);
+    assert.match(output, /OPENAI_API_KY is set but phone-assistant does not read it: did you mean OPENAI_API_KEY\?/);
+    assert.doesNotMatch(output, /sk-not-to-be-printed/);
+    // The shell has become the server (exec): the signal reaches it directly.
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, output);
+  });
+
+  it('says at start that the LLM rejected its key, naming the variable but not the key', async (t) => {
+    const standIn = await startLlmStandIn();
+    t.after(() => standIn.close());
+    standIn.setModelsResponse({ status: 401 });
+    const server = killAtEnd(t, await startServerProcess({ DATA_DIR: dataDir(), OPENAI_API_KEY: 'sk-wrong-key-1234', OPENAI_BASE_URL: standIn.openaiBaseUrl }, START_LIMIT_MS));
+    await eventually(() => server.output().includes('llm is not ready'), START_LIMIT_MS, () => `no readiness warning:\n${server.output()}`);
+    assert.match(server.output(), /llm is not ready: rejected the API key \(OPENAI_API_KEY\): answered HTTP 401/);
+    assert.doesNotMatch(server.output(), /sk-wrong-key-1234/);
+    server.child.kill('SIGTERM');
+    assert.equal(await server.exited, 0);
+  });
+});
+
+describe('start-up problems said in one line, without a stack trace', () => {
+  it('a port already in use', async (t) => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    t.after(() => holder.close());
+    const { port } = holder.address() as { port: number };
+    const server = killAtEnd(t, await spawnServer({ PORT: String(port), DATA_DIR: dataDir() }));
+    assert.equal(await server.exited, 1);
+    assert.match(server.output(), new RegExp(`^Port ${port} on 127\\.0\\.0\\.1 is already in use: stop what listens there \\(another phone-assistant\\?\\), or set PORT to a free port\\.$`, 'm'));
+    assert.doesNotMatch(server.output(), STACK_FRAME);
+  });
+
+  it('a PostgreSQL server that does not answer', async (t) => {
+    const port = await freePort();
+    const server = killAtEnd(t, await spawnServer({ DATABASE_URL: `postgres://user:secret-pw@127.0.0.1:${port}/phone`, DATA_DIR: dataDir() }));
+    assert.equal(await server.exited, 1);
+    assert.match(server.output(), new RegExp(`^Cannot connect to PostgreSQL at postgres://user:\\*\\*\\*@127\\.0\\.0\\.1:${port}/phone \\(DATABASE_URL\\): .*ECONNREFUSED.*\\. Start PostgreSQL there, or correct DATABASE_URL`, 'm'));
+    assert.doesNotMatch(server.output(), /secret-pw/);
+    assert.doesNotMatch(server.output(), STACK_FRAME);
+  });
+
+  it('a DATA_DIR that cannot be created', async (t) => {
+    const file = path.join(dataDir(), 'a-file');
+    writeFileSync(file, '');
+    const server = killAtEnd(t, await spawnServer({ DATA_DIR: path.join(file, 'data') }));
+    assert.equal(await server.exited, 1);
+    assert.match(server.output(), /^Cannot open the embedded database in .*a-file\/data: ENOTDIR: .*\. Choose a DATA_DIR this user can create and write\.$/m);
+    assert.doesNotMatch(server.output(), STACK_FRAME);
+  });
+
+  it('a PostgreSQL database that does not exist', { skip: skipPostgres }, async (t) => {
+    const server = killAtEnd(t, await spawnServer({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/pa_no_such_database', DATA_DIR: dataDir() }));
+    assert.equal(await server.exited, 1);
+    assert.match(server.output(), /does not exist.*The database does not exist: create it \(createdb pa_no_such_database\), or correct DATABASE_URL\.$/m);
+    assert.doesNotMatch(server.output(), STACK_FRAME);
   });
 });
