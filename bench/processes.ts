@@ -1,7 +1,7 @@
-// Starting the processes a benchmark measures, and reading their memory.
+// Starting the processes a benchmark measures (never left running: see child-processes.ts), and reading their memory.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { freePort } from '../test/helpers/server-process.ts';
+import { freePort, killAndWait, track } from '../test/helpers/child-processes.ts';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
@@ -12,14 +12,16 @@ export interface Started {
   stop(): Promise<void>;
 }
 
-/** Starts a TypeScript entry point with Node 24 and waits until `readyPath` answers 200. */
-export async function startProcess(entry: string, env: Record<string, string>, readyPath: string, timeoutMs = 30_000): Promise<Started & { startMs: number }> {
+/** Starts a TypeScript entry point with Node 24 and waits until `readyPath` answers 200; kills it if it does not. */
+export async function startProcess(entry: string, env: Record<string, string>, readyPath: string, timeoutMs = 60_000): Promise<Started & { startMs: number }> {
   const port = await freePort();
   const startedMs = performance.now();
-  const child = spawn(process.execPath, [path.join(ROOT, entry)], {
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = track(
+    spawn(process.execPath, [path.join(ROOT, entry)], {
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = performance.now() + timeoutMs;
   for (;;) {
@@ -28,7 +30,10 @@ export async function startProcess(entry: string, env: Record<string, string>, r
     } catch {
       // not listening yet
     }
-    if (performance.now() > deadline || child.exitCode !== null) throw new Error(`${entry} did not become ready`);
+    if (performance.now() > deadline || child.exitCode !== null) {
+      await killAndWait(child);
+      throw new Error(`${entry} did not become ready`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const startMs = performance.now() - startedMs;

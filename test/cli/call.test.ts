@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import twilio from 'twilio';
+import { track } from '../helpers/child-processes.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TOKEN = '0123456789abcdef0123456789abcdef';
@@ -43,10 +44,10 @@ async function startStandIn(script: Record<string, string | { status: number; bo
 
 function runCli(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}) {
   // A clean environment, so that the developer's own TWILIO_* or PUBLIC_URL cannot change the outcome.
-  const child = spawn(process.execPath, ['cli/main.ts', ...args], {
+  const child = track(spawn(process.execPath, ['cli/main.ts', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', DATA_DIR: mkdtempSync(path.join(tmpdir(), 'pa-cli-')), ...options.env },
-  });
+  }));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
