@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { freePort } from './helpers/child-processes.ts';
+import { freePort } from './helpers/free-port.ts';
 import { spawnServer, startServerProcess } from './helpers/server-process.ts';
 
 const dataDir = () => mkdtempSync(path.join(tmpdir(), 'pa-server-'));

@@ -1,7 +1,7 @@
-// Every process the tests and benchmarks start, kept in one registry so that none outlives them: SIGKILL on request and at exit.
+// Every process the tests start, in one registry, so that none outlives them: SIGKILLed when a test file's tests are done, and at exit.
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { after } from 'node:test';
 
 const running = new Set<ChildProcess>();
 
@@ -27,16 +27,12 @@ export async function killTracked(): Promise<void> {
   await Promise.all([...running].map(killAndWait));
 }
 
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+// Whatever a test file started and did not stop (a failed assertion, a timeout) goes when its tests are done,
+// so that the file's process can end. This registers on the file's root: import this module at top level.
+after(killTracked);
 
-// 'exit' listeners run synchronously and kill() is synchronous: nothing outlives a run that fails,
-// is cut short by node --test-force-exit after a test timed out, or calls process.exit().
+// 'exit' listeners run synchronously and kill() is synchronous: nothing outlives a run that is cut short
+// by node --test-force-exit after a test timed out, or that calls process.exit().
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });

@@ -1,18 +1,14 @@
 // The real server process (`src/server.ts`, as `npm start` runs it) on a free loopback port, with its output kept; never left running.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { after } from 'node:test';
-import { freePort, killAndWait, killTracked, track } from './child-processes.ts';
+import { killAndWait, track } from './child-processes.ts';
+import { freePort } from './free-port.ts';
 
 const SERVER = path.resolve(import.meta.dirname, '../../src/server.ts');
 
 /** Long enough for a first start (a new embedded database) on a loaded two-core machine; a start that fails sooner fails at once. */
 export const START_TIMEOUT_MS = 60_000;
 const HEALTH_REQUEST_TIMEOUT_MS = 2_000;
-
-// Whatever a test file started and did not stop (a failed assertion, a timeout) is killed when its tests are done,
-// so the file's process can end; child-processes.ts kills it at exit as well.
-after(killTracked);
 
 export interface ServerProcess {
   child: ChildProcess;
