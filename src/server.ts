@@ -1,6 +1,7 @@
 // Starts the server: loadConfig → buildApp → listen, and closes everything on SIGTERM/SIGINT.
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { createLogger } from './ops/logger.ts';
 import { shutdownOnSignals } from './ops/shutdown.ts';
 import { ProfileError } from './profile.ts';
@@ -21,8 +22,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // Configuration mistakes are the user's to fix: say what is wrong, without a stack trace.
-  if (error instanceof ConfigError || error instanceof ProfileError) {
+  // Configuration mistakes and a DATA_DIR taken by another process are the user's to fix: say what is wrong, without a stack trace.
+  if (error instanceof ConfigError || error instanceof ProfileError || error instanceof DataDirLockedError) {
     console.error(error.message);
   } else {
     console.error(error);
