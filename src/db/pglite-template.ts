@@ -1,6 +1,6 @@
 // An empty PGlite data directory made once per install, copied into a new DATA_DIR instead of running initdb in WebAssembly each first start.
 import { constants } from 'node:fs';
-import { access, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
+import { access, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -48,12 +48,25 @@ export async function preparePgliteTemplate(cacheDir = TEMPLATE_CACHE_DIR, onBui
 export async function createFromTemplate(template: string, pgliteDir: string): Promise<void> {
   const partial = `${pgliteDir}.partial`;
   await rm(partial, { recursive: true, force: true });
-  // A copy-on-write clone where the file system can, a plain copy elsewhere.
-  await cp(template, partial, { recursive: true, mode: constants.COPYFILE_FICLONE });
+  await copyTree(template, partial);
   await rmdir(pgliteDir).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
   });
   await rename(partial, pgliteDir);
+}
+
+// About 1,000 small files: copied all at once (libuv's thread pool paces them), this takes a tenth of fs.cp's time,
+// which copies one file after another. Modes are kept: PostgreSQL wants its directories private.
+async function copyTree(from: string, to: string): Promise<void> {
+  await mkdir(to, { mode: (await stat(from)).mode & 0o777 });
+  const entries = await readdir(from, { withFileTypes: true });
+  await Promise.all(
+    entries.map((entry) => {
+      const [source, target] = [path.join(from, entry.name), path.join(to, entry.name)];
+      // A copy-on-write clone where the file system can, a plain copy elsewhere.
+      return entry.isDirectory() ? copyTree(source, target) : copyFile(source, target, constants.COPYFILE_FICLONE);
+    }),
+  );
 }
 
 async function pgliteVersion(): Promise<string> {
