@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { buildApp, type App } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDb } from './db/open-db.ts';
+import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { createLogger } from './ops/logger.ts';
 import { shutdownOnSignals } from './ops/shutdown.ts';
 import { ProfileError } from './profile.ts';
@@ -54,8 +55,9 @@ async function reportReadiness(app: App, logger: Logger): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // Mistakes the user can fix are said plainly, without a stack trace; anything else keeps its stack for a bug report.
-  if (error instanceof ConfigError || error instanceof ProfileError || error instanceof StartupError) {
+  // Mistakes the user can fix (a DATA_DIR another process holds among them) are said plainly, without a stack trace;
+  // anything else keeps its stack for a bug report.
+  if (error instanceof ConfigError || error instanceof ProfileError || error instanceof StartupError || error instanceof DataDirLockedError) {
     console.error(error.message);
   } else {
     console.error(error);

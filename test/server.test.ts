@@ -1,17 +1,21 @@
-// The server process as `npm start` runs it: starts on the embedded database, stops cleanly, says plainly what keeps it from starting.
+// The server process as `npm start` runs it: starts on the embedded database, stops cleanly, says plainly what keeps it
+// from starting, and refuses a DATA_DIR another process holds.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
-import { startLlmStandIn } from './helpers/llm-stand-in.ts';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { freePort } from './helpers/free-port.ts';
+import { startLlmStandIn, type LlmStandIn } from './helpers/llm-stand-in.ts';
 import { pgSkip } from './helpers/postgres.ts';
-import { eventually, freePort, spawnServer, startServerProcess, type ServerProcess } from './helpers/server-process.ts';
+import { eventually, spawnNode, spawnServer, startServerProcess, waitHealthy, type ServerProcess } from './helpers/server-process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const dataDir = () => mkdtempSync(path.join(tmpdir(), 'pa-server-'));
+const CLI = path.resolve(import.meta.dirname, '../cli/main.ts');
+const API_KEY = 'server-test-key-123456';
 // A loaded 2-core machine starts the embedded database slowly.
 const START_LIMIT_MS = 60_000;
 
@@ -28,7 +32,7 @@ const skipPostgres = await pgSkip();
 
 describe('server process', () => {
   it('serves on the embedded database with no other setup, keeps data across a restart, and exits 0 on SIGTERM', async () => {
-    const env = { PORT: String(await freePort()), DATA_DIR: dataDir(), API_KEY: 'server-test-key-123456', OPENAI_BASE_URL: 'http://127.0.0.1:1/v1' };
+    const env = { PORT: String(await freePort()), DATA_DIR: dataDir(), API_KEY, OPENAI_BASE_URL: 'http://127.0.0.1:1/v1' };
     for (let run = 0; run < 2; run += 1) {
       const server = await startServerProcess(env);
       const ready = await fetch(`${server.url}/ready`);
@@ -38,8 +42,15 @@ describe('server process', () => {
       assert.equal(await server.exited, 0, server.output());
       assert.match(server.output(), /phone-assistant ready/);
       // The second start finds the schema the first one made: the data directory persisted.
-      if (run === 0) assert.match(server.output(), /applied migration 001_conversations/);
-      else assert.doesNotMatch(server.output(), /applied migration/);
+      // It says what it does while it starts: a first start is the slow one.
+      if (run === 0) {
+        assert.match(server.output(), /creating the embedded database in \S+ from the prepared template/);
+        assert.match(server.output(), /applied migration 001_conversations/);
+      } else {
+        assert.match(server.output(), /opening the embedded database in \S+/);
+        assert.doesNotMatch(server.output(), /applied migration|creating the embedded database/);
+      }
+      assert.match(server.output(), /embedded database ready in \d+ ms/);
     }
   });
 
@@ -127,5 +138,84 @@ describe('start-up problems said in one line, without a stack trace', () => {
     assert.equal(await server.exited, 1);
     assert.match(server.output(), /does not exist.*The database does not exist: create it \(createdb pa_no_such_database\), or correct DATABASE_URL\.$/m);
     assert.doesNotMatch(server.output(), STACK_FRAME);
+  });
+});
+
+describe('one process per embedded database', () => {
+  let standIn: LlmStandIn;
+  before(async () => {
+    standIn = await startLlmStandIn();
+    standIn.setFallbackReply({ text: 'We open at eight.' });
+  });
+  after(() => standIn.close());
+
+  const newEnv = () => ({ DATA_DIR: dataDir(), API_KEY, OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: standIn.openaiBaseUrl, OPENAI_MODEL: 'stand-in-model' });
+
+  async function say(server: ServerProcess, text: string): Promise<void> {
+    const response = await fetch(`${server.url}/v1/text`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+      body: JSON.stringify({ text }),
+    });
+    assert.equal(response.status, 200, await response.text());
+  }
+
+  /** How many text conversations the server has stored. */
+  async function conversations(server: ServerProcess): Promise<number> {
+    const response = await fetch(`${server.url}/v1/calls?limit=100`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    assert.equal(response.status, 200);
+    return ((await response.json()) as { items: unknown[] }).items.length;
+  }
+
+  /** The one line a refused process printed, after checking that it exited 1 instead of starting. */
+  async function refusal(started: Promise<ServerProcess>): Promise<string> {
+    const child = await started;
+    const serving = waitHealthy(child).then(
+      () => 'serving',
+      () => 'not serving',
+    );
+    const outcome = await Promise.race([child.exited, serving]);
+    assert.equal(outcome, 1, `it should have exited 1:\n${child.output()}`);
+    const lines = child.output().trim().split('\n');
+    assert.equal(lines.length, 1, child.output());
+    return lines[0]!;
+  }
+
+  it('refuses a second server and a migrate on the same DATA_DIR, naming the holder; the first keeps serving and keeps its data', async () => {
+    const env = newEnv();
+    const first = await startServerProcess(env);
+    await say(first, 'Before the second server');
+
+    const holder = `another phone-assistant process \\(server, PID ${first.child.pid}, since [^)]+\\)`;
+    const secondServer = await refusal(spawnServer(env));
+    assert.match(secondServer, new RegExp(`^DATA_DIR ${env.DATA_DIR} is in use by ${holder}: stop it first`));
+    const migrate = await refusal(spawnNode([CLI, 'migrate'], env));
+    assert.match(migrate, new RegExp(`^DATA_DIR ${env.DATA_DIR} is in use by ${holder}`));
+
+    await say(first, 'After the second server');
+    assert.equal(await conversations(first), 2);
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exited, 0, first.output());
+
+    // Two processes on one embedded database lost the first one's conversations here, on restart.
+    const restarted = await startServerProcess(env);
+    assert.equal(await conversations(restarted), 2);
+    restarted.child.kill('SIGTERM');
+    assert.equal(await restarted.exited, 0, restarted.output());
+  });
+
+  it('takes over the DATA_DIR of a server killed with SIGKILL, with the data it had written', async () => {
+    const env = newEnv();
+    const first = await startServerProcess(env);
+    await say(first, 'Just before the crash');
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    const second = await startServerProcess(env);
+    assert.equal(await conversations(second), 1);
+    const migrate = await refusal(spawnNode([CLI, 'migrate'], env));
+    assert.match(migrate, new RegExp(`\\(server, PID ${second.child.pid},`), 'the new holder is named, not the dead one');
+    second.child.kill('SIGTERM');
+    assert.equal(await second.exited, 0, second.output());
   });
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import twilio from 'twilio';
+import { track } from '../helpers/child-processes.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TOKEN = '0123456789abcdef0123456789abcdef';
@@ -43,10 +44,10 @@ async function startStandIn(script: Record<string, string | { status: number; bo
 
 function runCli(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}) {
   // A clean environment, so that the developer's own TWILIO_* or PUBLIC_URL cannot change the outcome.
-  const child = spawn(process.execPath, ['cli/main.ts', ...args], {
+  const child = track(spawn(process.execPath, ['cli/main.ts', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', DATA_DIR: mkdtempSync(path.join(tmpdir(), 'pa-cli-')), ...options.env },
-  });
+  }));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -192,11 +193,11 @@ describe('phone-assistant call', () => {
     standIn.received.length = 0;
     const dir = mkdtempSync(path.join(tmpdir(), 'pa-cli-env-'));
     writeFileSync(path.join(dir, '.env'), `TWILIO_AUTH_TOKEN=${TOKEN}\n`);
-    const child = spawn(path.join(ROOT, 'cli/main.ts'), ['call', '--url', standIn.url], {
+    const child = track(spawn(path.join(ROOT, 'cli/main.ts'), ['call', '--url', standIn.url], {
       cwd: dir,
       // The #! line finds node on PATH: the one running these tests.
       env: { PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`, NO_COLOR: '1' },
-    });
+    }));
     child.stdin.end('');
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { describe, it, type TestContext } from 'node:test';
 import { KNOWN_VARIABLES } from '../../src/config.ts';
-import { eventually, freePort } from '../helpers/server-process.ts';
+import { freePort } from '../helpers/free-port.ts';
+import { eventually } from '../helpers/server-process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SERVER = path.join(ROOT, 'src/server.ts');
