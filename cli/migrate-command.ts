@@ -3,7 +3,8 @@ import { loadConfig, type Config } from '../src/config.ts';
 import { DataDirLockedError } from '../src/db/data-dir-lock.ts';
 import type { Db } from '../src/db/db.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { openDb, type DbLogger } from '../src/db/open-db.ts';
+import type { DbLogger } from '../src/db/db.ts';
+import { openDb } from '../src/db/open-db.ts';
 import { CliError } from './cli-error.ts';
 
 const consoleLogger: DbLogger = {

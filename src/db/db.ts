@@ -34,3 +34,9 @@ export class DbUnavailableError extends Error {
     this.name = 'DbUnavailableError';
   }
 }
+
+/** The slice of a pino logger that opening a database needs. */
+export interface DbLogger {
+  info(msg: string): void;
+  warn(obj: { err: Error }, msg: string): void;
+}

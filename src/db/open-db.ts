@@ -1,14 +1,8 @@
 // openDb: the one place that picks PostgreSQL or embedded PGlite, then brings the schema up to date.
 import type { Config } from '../config.ts';
 import type { DataDirUse } from './data-dir-lock.ts';
-import type { Db } from './db.ts';
+import type { Db, DbLogger } from './db.ts';
 import { migrate } from './migrate.ts';
-
-/** The slice of a pino logger this needs. */
-export interface DbLogger {
-  info(msg: string): void;
-  warn(obj: { err: Error }, msg: string): void;
-}
 
 export interface OpenDbOptions {
   /** What this process is, as told to another one that finds DATA_DIR taken (default: server). */

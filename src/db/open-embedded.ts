@@ -2,8 +2,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { lockDataDir, type DataDirUse } from './data-dir-lock.ts';
-import type { Db } from './db.ts';
-import type { DbLogger } from './open-db.ts';
+import type { Db, DbLogger } from './db.ts';
 import { openPglite } from './pglite-db.ts';
 import { createFromTemplate, hasCluster, preparePgliteTemplate, TEMPLATE_CACHE_DIR } from './pglite-template.ts';
 
