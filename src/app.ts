@@ -18,6 +18,9 @@ import { openDb } from './db/open-db.ts';
 import { registerHomePage } from './home-page.ts';
 import { openSpool } from './jobs/spool.ts';
 import { startSpoolReplayer } from './jobs/spool-replayer.ts';
+import { startOutboxWorker, type OutboxWorker } from './jobs/outbox-worker.ts';
+import { WEBHOOK_JOB } from './jobs/business-events.ts';
+import { webhookHandler } from './jobs/webhook-delivery.ts';
 import { createLanguageModel } from './llm/provider.ts';
 import { registerErrorHandler } from './ops/error-handler.ts';
 import { registerHealthRoutes } from './ops/health-routes.ts';
@@ -47,6 +50,8 @@ export interface App {
   assistant: Assistant;
   db: Db;
   metrics: Metrics;
+  /** Background jobs in the database: business webhooks, summaries. */
+  outbox: OutboxWorker;
   /** Requests and voice turns still running: what a shutdown past its bound cuts off. */
   pending(): PendingWork;
   /** The checks GET /ready runs, for saying at start what is not ready. */
@@ -78,8 +83,15 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   // Webhooks that could not reach the database wait here, on disk, until it takes them.
   const spool = await openSpool(path.join(config.database.dataDir, 'spool'));
   const replayer = startSpoolReplayer({ spool, db, log: logger, intervalMs: config.spoolReplayIntervalMs });
+  const outbox = startOutboxWorker({
+    db,
+    log: logger,
+    pollIntervalMs: config.outboxPollIntervalMs,
+    handlers: { [WEBHOOK_JOB]: webhookHandler(config.businessWebhook, logger) },
+  });
   fastify.addHook('onClose', async () => {
     await replayer.stop();
+    await outbox.stop();
     // Handlers and voice turns still running (their callers may have gone) finish before the pool closes.
     await tracked.drained();
     if (!deps.db) await db.close();
@@ -137,5 +149,5 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     registerTtsRoute(api, { speech: config.speech });
   });
 
-  return { fastify, assistant, db, metrics, pending: tracked.pending, checkReadiness: () => runChecks(probes) };
+  return { fastify, assistant, db, metrics, outbox, pending: tracked.pending, checkReadiness: () => runChecks(probes) };
 }

@@ -81,6 +81,9 @@ const envSchema = z.object({
   DB_QUERY_TIMEOUT_MS: integer(3_000, 100, 3_600_000),
   DB_STATEMENT_TIMEOUT_MS: integer(2_500, 50, 3_600_000),
   SPOOL_REPLAY_INTERVAL_MS: integer(5_000, 100, 3_600_000),
+  OUTBOX_POLL_INTERVAL_MS: integer(2_000, 50, 3_600_000),
+  BUSINESS_WEBHOOK_URL: httpUrl,
+  BUSINESS_WEBHOOK_SECRET: optionalText.pipe(z.string().min(16, { error: 'must be at least 16 characters' }).optional()),
   REDIS_URL: url(['redis:', 'rediss:'], 'must be a redis:// or rediss:// URL'),
   LLM_PROVIDER: optionalText.pipe(z.enum(['openai', 'anthropic'], { error: 'must be openai or anthropic' }).optional()),
   OPENAI_API_KEY: optionalText,
@@ -148,6 +151,10 @@ export interface Config {
   };
   /** How often webhooks kept in DATA_DIR/spool during a database outage are offered to the database again. */
   spoolReplayIntervalMs: number;
+  /** How often the outbox (business webhooks, summaries) is polled for due jobs. */
+  outboxPollIntervalMs: number;
+  /** Where events for the business are POSTed, signed with `secret`; null when not configured. */
+  businessWebhook: { url: string; secret: string } | null;
   redisUrl: string | undefined;
   /** null when no provider is configured: the assistant then cannot answer by itself. */
   llm: LlmConfig | null;
@@ -195,6 +202,15 @@ function pickLlm(env: Env, problems: string[]): LlmConfig | null {
   return null;
 }
 
+function pickBusinessWebhook(env: Env, problems: string[]): Config['businessWebhook'] {
+  if (!env.BUSINESS_WEBHOOK_URL) return null;
+  if (!env.BUSINESS_WEBHOOK_SECRET) {
+    problems.push('BUSINESS_WEBHOOK_SECRET is required when BUSINESS_WEBHOOK_URL is set: events are signed with it');
+    return null;
+  }
+  return { url: env.BUSINESS_WEBHOOK_URL, secret: env.BUSINESS_WEBHOOK_SECRET };
+}
+
 function checkProduction(env: Env, problems: string[]): void {
   if (env.NODE_ENV !== 'production') return;
   if (!env.VALIDATE_TWILIO_REQUESTS) problems.push('VALIDATE_TWILIO_REQUESTS cannot be false in production');
@@ -218,6 +234,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const llm = pickLlm(env, problems);
   checkProduction(env, problems);
   checkDatabaseTimeouts(env, problems);
+  const businessWebhook = pickBusinessWebhook(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze({
@@ -244,6 +261,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
     },
     spoolReplayIntervalMs: env.SPOOL_REPLAY_INTERVAL_MS,
+    outboxPollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS,
+    businessWebhook,
     redisUrl: env.REDIS_URL,
     llm,
     llmTurnTimeoutMs: env.LLM_TURN_TIMEOUT_MS,

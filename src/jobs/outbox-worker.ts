@@ -1,0 +1,108 @@
+// Runs due outbox jobs: claims a batch, runs each, and records success, a retry with backoff, or giving up.
+import type { Logger } from 'pino';
+import { DbUnavailableError, type Db } from '../db/db.ts';
+import { claimJobs, completeJob, failJob, type OutboxJob } from '../db/outbox-repo.ts';
+
+/** Does a job's work; throws to have it retried, or PermanentJobError when a retry cannot help. */
+export type JobHandler = (job: OutboxJob, signal: AbortSignal) => Promise<void>;
+
+export class PermanentJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentJobError';
+  }
+}
+
+export interface OutboxWorkerDeps {
+  db: Db;
+  log: Logger;
+  handlers: Readonly<Record<string, JobHandler>>;
+  pollIntervalMs: number;
+  /** How long a claimed job is this worker's; longer than any handler may take (each is bounded). */
+  leaseMs?: number;
+  batchSize?: number;
+  /** Retries go on until a job is this old: at least a day, so a receiver down overnight still gets everything. */
+  retryWindowMs?: number;
+  /** The first retry's delay; each next one doubles, up to `maxRetryDelayMs`. */
+  firstRetryDelayMs?: number;
+  maxRetryDelayMs?: number;
+}
+
+export interface OutboxWorker {
+  /** One claim and run; resolves with how many jobs it ran. */
+  runOnce(): Promise<number>;
+  /** Stops polling and waits for jobs under way (their handlers are told to stop). */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_LEASE_MS = 5 * 60_000;
+const DEFAULT_RETRY_WINDOW_MS = 26 * 60 * 60_000;
+
+/** The delay before attempt `attempts + 1`, with ±20 % jitter so a receiver back from an outage is not hit all at once. */
+export function retryDelayMs(attempts: number, firstMs: number, maxMs: number): number {
+  const base = Math.min(maxMs, firstMs * 2 ** Math.min(attempts - 1, 30));
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+export function startOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
+  const { db, log } = deps;
+  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+  const retryWindowMs = deps.retryWindowMs ?? DEFAULT_RETRY_WINDOW_MS;
+  const firstRetryDelayMs = deps.firstRetryDelayMs ?? 5_000;
+  const maxRetryDelayMs = deps.maxRetryDelayMs ?? 60 * 60_000;
+  const batchSize = deps.batchSize ?? 10;
+  const stopping = new AbortController();
+  let running: Promise<number> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  async function runJob(job: OutboxJob): Promise<void> {
+    const handler = deps.handlers[job.kind];
+    try {
+      if (!handler) throw new PermanentJobError(`no handler for jobs of kind ${job.kind}`);
+      await handler(job, stopping.signal);
+      await completeJob(db, job.id);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const delayMs = retryDelayMs(job.attempts, firstRetryDelayMs, maxRetryDelayMs);
+      const giveUp = error instanceof PermanentJobError || Date.now() - job.createdAt.getTime() + delayMs > retryWindowMs;
+      log.warn({ jobId: job.id, kind: job.kind, attempt: job.attempts, error: message, retryInMs: giveUp ? null : delayMs }, giveUp ? 'job given up' : 'job failed; retrying later');
+      await failJob(db, job.id, message, giveUp ? null : delayMs);
+    }
+  }
+
+  async function pass(): Promise<number> {
+    const jobs = await claimJobs(db, batchSize, leaseMs);
+    await Promise.all(jobs.map((job) => runJob(job).catch((err: unknown) => log.error({ err, jobId: job.id }, 'job outcome not recorded; it runs again after its lease'))));
+    return jobs.length;
+  }
+
+  function runOnce(): Promise<number> {
+    running ??= pass().finally(() => (running = undefined));
+    return running;
+  }
+
+  function schedule(delayMs: number): void {
+    if (stopping.signal.aborted) return;
+    timer = setTimeout(() => {
+      runOnce()
+        // A full batch suggests more are due: go on at once.
+        .then((ran) => schedule(ran >= batchSize ? 0 : deps.pollIntervalMs))
+        .catch((err: unknown) => {
+          if (err instanceof DbUnavailableError) log.warn({ reason: err.message }, 'database unavailable: jobs wait');
+          else log.error({ err }, 'outbox pass failed');
+          schedule(deps.pollIntervalMs);
+        });
+    }, delayMs);
+    timer.unref();
+  }
+
+  schedule(deps.pollIntervalMs);
+  return {
+    runOnce,
+    async stop() {
+      stopping.abort();
+      clearTimeout(timer);
+      await running?.catch(() => undefined);
+    },
+  };
+}
