@@ -21,6 +21,7 @@ import { startSpoolReplayer } from './jobs/spool-replayer.ts';
 import { startOutboxWorker, type OutboxWorker } from './jobs/outbox-worker.ts';
 import { WEBHOOK_JOB } from './jobs/business-events.ts';
 import { webhookHandler } from './jobs/webhook-delivery.ts';
+import { SUMMARY_JOB, summaryHandler } from './jobs/summaries.ts';
 import { createLanguageModel } from './llm/provider.ts';
 import { registerErrorHandler } from './ops/error-handler.ts';
 import { registerHealthRoutes } from './ops/health-routes.ts';
@@ -87,7 +88,10 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     db,
     log: logger,
     pollIntervalMs: config.outboxPollIntervalMs,
-    handlers: { [WEBHOOK_JOB]: webhookHandler(config.businessWebhook, logger) },
+    handlers: {
+      [WEBHOOK_JOB]: webhookHandler(config.businessWebhook, logger),
+      [SUMMARY_JOB]: summaryHandler({ db, model, log: logger, language: config.defaultLanguage }),
+    },
   });
   fastify.addHook('onClose', async () => {
     await replayer.stop();

@@ -8,6 +8,7 @@ import { LANGUAGES, type Language } from '../config.ts';
 import { createConversation, findConversation, setConversationLanguage, setConversationStatus, type Conversation } from '../db/conversations-repo.ts';
 import type { Db } from '../db/db.ts';
 import { HttpError } from '../http-error.ts';
+import { scheduleSummary } from '../jobs/summaries.ts';
 import { errorBody, errorResponse } from '../ops/error-handler.ts';
 
 export const MAX_TEXT_LENGTH = 4000;
@@ -81,6 +82,8 @@ export function registerTextRoute(app: FastifyInstance, deps: TextRouteDeps): vo
       }
       const ended = outcome.actions.includes('end_call');
       if (ended) await setConversationStatus(deps.db, conversation.id, 'completed');
+      // A session nobody ends is summarised once it has been quiet a while.
+      await scheduleSummary(deps.db, conversation.id, ended ? 'ended' : 'quiet');
       return { call_id: conversation.id, reply: outcome.reply, language: conversation.language, ended };
     },
   });

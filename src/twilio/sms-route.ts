@@ -13,6 +13,7 @@ import { claimReply, completeReply, releaseReply, smsReplyKey, waitForReply } fr
 import { detectLanguage } from '../detect-language.ts';
 import type { Spool } from '../jobs/spool.ts';
 import { keepWebhook } from '../jobs/webhook-spool.ts';
+import { scheduleSummary } from '../jobs/summaries.ts';
 import { maskPhone } from '../phone.ts';
 import { DeadlineExceededError, startDeadline, type Deadline } from './deadline.ts';
 import { smsSchema, type SmsPayload } from './payloads.ts';
@@ -80,8 +81,11 @@ async function answerSms(
     // An LLM cut short by the budget answers with an apology and stores nothing: the message is kept for a person instead.
     if (deadline.signal.aborted) throw new DeadlineExceededError(SMS_BUDGET_MS);
     const twiml = smsTwiml(answer.text);
-    // The reply exists now and is the caller's: storing it for a repeat must not hold it back.
-    const stored = completeReply(deps.db, key, twiml).catch((error: unknown) => log.error({ err: error }, 'storing the SMS reply failed'));
+    // The reply exists now and is the caller's: storing it for a repeat, and the thread's summary
+    // once it goes quiet, must not hold it back.
+    const stored = Promise.all([completeReply(deps.db, key, twiml), scheduleSummary(deps.db, conversation.id, 'quiet')]).catch((error: unknown) =>
+      log.error({ err: error }, 'storing the SMS reply or scheduling its summary failed'),
+    );
     deps.inFlight.add(stored);
     void stored.finally(() => deps.inFlight.delete(stored));
     return { twiml, llmMs: answer.llmMs };

@@ -7,6 +7,7 @@ import { insertCallbackRequest } from '../db/callbacks-repo.ts';
 import { appendMessages, loadRecentMessages, type Conversation } from '../db/conversations-repo.ts';
 import type { Db } from '../db/db.ts';
 import { claimReply, completeReply, releaseReply, waitForReply } from '../db/webhook-replies-repo.ts';
+import { scheduleSummary } from '../jobs/summaries.ts';
 import type { Deadline } from './deadline.ts';
 import { gatherTwiml, hangupTwiml, holdingTwiml } from './twiml.ts';
 
@@ -64,7 +65,10 @@ async function assistantTwiml(deps: VoiceTurnDeps, conversation: Conversation, t
   const { llmMs } = outcome;
   const next = voiceAction(turn + 1, inUrl(deps, conversation));
   if (!outcome.ok) return { twiml: gatherTwiml(language, outcome.apology, next), llmMs };
-  if (outcome.actions.includes('end_call')) return { twiml: hangupTwiml(language, outcome.reply || phrase(language, 'goodbye')), llmMs };
+  if (outcome.actions.includes('end_call')) {
+    await scheduleSummary(deps.db, conversation.id, 'settled');
+    return { twiml: hangupTwiml(language, outcome.reply || phrase(language, 'goodbye')), llmMs };
+  }
   return { twiml: gatherTwiml(language, outcome.reply || phrase(language, 'reprompt'), next), llmMs };
 }
 
