@@ -133,6 +133,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     db,
     assistant,
     profile,
+    transferCallerId: config.twilio.phoneNumber,
     llmConfigured: model !== null,
     defaultLanguage: config.defaultLanguage,
     replyDeadlineMs: config.twilio.replyDeadlineMs,

@@ -94,7 +94,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const userMessage: ModelMessage = { role: 'user', content: text };
     const messages = [...(await loadHistory(conversation)), userMessage];
     const actions: AssistantAction[] = [];
-    const context: ToolContext = { db: deps.db, conversation, log, requestAction: (action) => actions.push(action) };
+    const context: ToolContext = { db: deps.db, conversation, profile: deps.profile, log, requestAction: (action) => actions.push(action) };
     const deadline = AbortSignal.timeout(deps.turnTimeoutMs);
     const request: TurnRequest = {
       model: deps.model,

@@ -20,7 +20,11 @@ export type PhraseKey =
   | 'message_ask_message'
   | 'message_saved'
   | 'sms_message_saved'
-  | 'rate_limited_caller';
+  | 'rate_limited_caller'
+  | 'transferring'
+  | 'transfer_failed'
+  | 'handover_closed'
+  | 'handover_unavailable';
 
 const PHRASES: Record<Language, Record<PhraseKey, string>> = {
   en: {
@@ -40,6 +44,10 @@ const PHRASES: Record<Language, Record<PhraseKey, string>> = {
     message_saved: 'Thank you, your message is saved and someone will call you back. Goodbye!',
     sms_message_saved: "Sorry, the assistant is not available right now. We have your message and will get back to you.",
     rate_limited_caller: "You're sending requests too quickly; please wait a moment.",
+    transferring: "Let me put you through to a colleague. One moment, please.",
+    transfer_failed: "I'm sorry, nobody could take your call just now. I can take a message so that someone calls you back: what's your name, and what would you like to tell them?",
+    handover_closed: "I'm sorry, nobody is available right now; someone will be from {when}. I can take a message so that someone calls you back: what's your name?",
+    handover_unavailable: "I'm sorry, I can't put you through to a person right now, but I can take a message so that someone calls you back: what's your name?",
   },
   ru: {
     apology_rate_limited: 'Извините, сейчас очень много обращений. Пожалуйста, повторите чуть позже.',
@@ -58,6 +66,10 @@ const PHRASES: Record<Language, Record<PhraseKey, string>> = {
     message_saved: 'Спасибо, ваше сообщение сохранено, вам перезвонят. До свидания!',
     sms_message_saved: 'Извините, ассистент сейчас недоступен. Мы получили ваше сообщение и ответим вам.',
     rate_limited_caller: 'Вы отправляете запросы слишком часто; пожалуйста, подождите немного.',
+    transferring: "Сейчас соединю вас с сотрудником. Одну минуту, пожалуйста.",
+    transfer_failed: "Извините, сейчас никто не смог ответить. Я могу принять сообщение, и вам перезвонят: как вас зовут и что передать?",
+    handover_closed: "Извините, сейчас никого нет на месте; сотрудники будут с {when}. Я могу принять сообщение, и вам перезвонят: как вас зовут?",
+    handover_unavailable: "Извините, сейчас я не могу соединить вас с сотрудником, но могу принять сообщение, и вам перезвонят: как вас зовут?",
   },
   uk: {
     apology_rate_limited: 'Вибачте, зараз дуже багато звернень. Будь ласка, спробуйте трохи згодом.',
@@ -76,6 +88,10 @@ const PHRASES: Record<Language, Record<PhraseKey, string>> = {
     message_saved: 'Дякую, ваше повідомлення збережено, вам передзвонять. До побачення!',
     sms_message_saved: 'Вибачте, асистент зараз недоступний. Ми отримали ваше повідомлення й відповімо вам.',
     rate_limited_caller: 'Ви надсилаєте запити надто часто; будь ласка, зачекайте трохи.',
+    transferring: "Зараз з'єднаю вас зі співробітником. Хвилинку, будь ласка.",
+    transfer_failed: "Вибачте, зараз ніхто не зміг відповісти. Я можу прийняти повідомлення, і вам передзвонять: як вас звати і що передати?",
+    handover_closed: "Вибачте, зараз нікого немає на місці; співробітники будуть з {when}. Я можу прийняти повідомлення, і вам передзвонять: як вас звати?",
+    handover_unavailable: "Вибачте, зараз я не можу з'єднати вас зі співробітником, але можу прийняти повідомлення, і вам передзвонять: як вас звати?",
   },
   sk: {
     apology_rate_limited: 'Prepáčte, momentálne vybavujem veľa požiadaviek. Skúste to prosím o chvíľu.',
@@ -94,6 +110,10 @@ const PHRASES: Record<Language, Record<PhraseKey, string>> = {
     message_saved: 'Ďakujem, váš odkaz je uložený a niekto vám zavolá späť. Dovidenia!',
     sms_message_saved: 'Prepáčte, asistent momentálne nie je dostupný. Vašu správu sme dostali a ozveme sa vám.',
     rate_limited_caller: 'Posielate požiadavky príliš rýchlo; počkajte prosím chvíľu.',
+    transferring: "Prepojím vás s kolegom. Chvíľku, prosím.",
+    transfer_failed: "Prepáčte, momentálne nikto nemohol hovor prijať. Môžem prijať odkaz a niekto vám zavolá späť: ako sa voláte a čo mám odkázať?",
+    handover_closed: "Prepáčte, momentálne nie je nikto k dispozícii; niekto bude od {when}. Môžem prijať odkaz a niekto vám zavolá späť: ako sa voláte?",
+    handover_unavailable: "Prepáčte, teraz vás nemôžem prepojiť s človekom, ale môžem prijať odkaz a niekto vám zavolá späť: ako sa voláte?",
   },
 };
 

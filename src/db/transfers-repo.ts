@@ -61,16 +61,16 @@ export async function takeRequestedTransfer(db: Queryable, conversationId: strin
  */
 export async function updateTransfer(
   db: Queryable,
-  id: string,
+  ids: { id: string; conversationId: string },
   update: { outcome: TransferOutcome; durationSeconds?: number | null },
 ): Promise<Transfer | null> {
   const final = update.outcome !== 'requested' && update.outcome !== 'dialing';
   const { rows } = await db.query<TransferRow>(
     `UPDATE conversation_transfers SET outcome = $2, duration_seconds = coalesce($3::int, duration_seconds),
        ended_at = CASE WHEN $4::boolean THEN now() ELSE ended_at END
-     WHERE id = $1 AND ended_at IS NULL
+     WHERE id = $1 AND conversation_id = $5 AND ended_at IS NULL
      RETURNING ${TRANSFER_COLUMNS}`,
-    [id, update.outcome, update.durationSeconds ?? null, final],
+    [ids.id, update.outcome, update.durationSeconds ?? null, final, ids.conversationId],
   );
   return rows[0] ? toTransfer(rows[0]) : null;
 }

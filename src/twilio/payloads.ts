@@ -135,3 +135,16 @@ export type IncomingCallPayload = z.infer<typeof incomingCallSchema>;
 export type GatherPayload = z.infer<typeof gatherSchema>;
 export type CallStatusPayload = z.infer<typeof callStatusSchema>;
 export type SmsPayload = z.infer<typeof smsSchema>;
+
+export const DIAL_STATUSES = ['completed', 'answered', 'busy', 'no-answer', 'failed', 'canceled'] as const;
+
+/** What Twilio posts to a <Dial action>: how ringing the person ended, and how long they talked. */
+export const dialEndedSchema = z.looseObject({
+  CallSid: callSid,
+  AccountSid: accountSid,
+  From: phone.optional(),
+  To: phone.optional(),
+  DialCallStatus: z.enum(DIAL_STATUSES, { error: `must be one of ${DIAL_STATUSES.join(', ')}` }),
+  DialCallDuration: callDuration,
+  DialCallSid: z.preprocess(emptyAsAbsent, callSid.optional()),
+});

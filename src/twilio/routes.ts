@@ -5,6 +5,7 @@ import { apology } from '../assistant/phrases.ts';
 import { LANGUAGES, type Config } from '../config.ts';
 import { callerRateLimit, type CallerLimitDeps } from './caller-limit.ts';
 import { requireFormBody } from './form-content-type.ts';
+import { registerDialEndedRoute } from './handover.ts';
 import { registerSmsRoute, type SmsRouteDeps } from './sms-route.ts';
 import { verifyTwilioSignature } from './signature.ts';
 import { registerStatusRoute } from './status-route.ts';
@@ -28,7 +29,7 @@ export async function registerTwilioRoutes(app: FastifyInstance, config: Readonl
     scope.setErrorHandler<FastifyError>((error, request, reply) => {
       // A caller must never hear Twilio's "application error": an unexpected failure mid-call
       // becomes an apology and the call goes on, at the same turn.
-      const isVoice = request.url.startsWith('/twilio/voice') || request.url.startsWith('/twilio/incoming');
+      const isVoice = ['/twilio/voice', '/twilio/incoming', '/twilio/dial-ended'].some((route) => request.url.startsWith(route));
       if (!isVoice || error.validation || (error.statusCode ?? 500) < 500) throw error;
       // A database that does not answer ends here too (DbUnavailableError, or the webhook's spent budget).
       request.log.error({ err: error }, 'voice webhook failed');
@@ -40,6 +41,7 @@ export async function registerTwilioRoutes(app: FastifyInstance, config: Readonl
       return reply.type(TWIML_CONTENT_TYPE).send(gatherTwiml(language, apology(language, 'other'), action));
     });
     registerVoiceRoutes(scope, deps);
+    registerDialEndedRoute(scope, deps);
     registerStatusRoute(scope, deps);
     registerSmsRoute(scope, deps);
   });

@@ -59,6 +59,21 @@ export function hangupTwiml(language: Language, text: string): string {
   return response.toString();
 }
 
+/** Says `text`, then rings `number` for `timeoutSeconds`; how the dial ended is posted to `action`. */
+export function dialTwiml(language: Language, text: string, dial: { number: string; callerId: string | undefined; timeoutSeconds: number; action: string }): string {
+  const response = new VoiceResponse();
+  say(response, language, text);
+  response.dial({ action: dial.action, method: 'POST', timeout: dial.timeoutSeconds, ...(dial.callerId ? { callerId: dial.callerId } : {}) }, dial.number);
+  return response.toString();
+}
+
+/** Ends the call without a word (the caller has said goodbye to a person already). */
+export function endTwiml(): string {
+  const response = new VoiceResponse();
+  response.hangup();
+  return response.toString();
+}
+
 /** A reply of any length: a long one is cut between characters, at a word's end when one is near, and ends in an ellipsis. */
 export function smsTwiml(text: string): string {
   const safe = wellFormedText(text);

@@ -7,16 +7,13 @@ import { LANGUAGES, type Language } from '../config.ts';
 import { findCallConversation, openCallConversation } from '../db/calls-repo.ts';
 import { appendMessages, type Conversation } from '../db/conversations-repo.ts';
 import { maskPhone } from '../phone.ts';
-import type { Profile } from '../profile.ts';
 import { countReplies } from '../db/webhook-replies-repo.ts';
 import { gatherSchema, incomingCallSchema } from './payloads.ts';
 import { gatherTwiml, TWIML_CONTENT_TYPE } from './twiml.ts';
 import { startDeadline } from './deadline.ts';
 import { answerTurn, callLanguage, collectReply, silenceTwiml, voiceAction, type VoiceTurnDeps } from './voice-turn.ts';
 
-export interface VoiceRouteDeps extends VoiceTurnDeps {
-  profile: Profile;
-}
+export type VoiceRouteDeps = VoiceTurnDeps;
 
 const counter = (max: number) => z.coerce.number().int().min(0).max(max).default(0);
 

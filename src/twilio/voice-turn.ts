@@ -8,10 +8,12 @@ import { appendMessages, loadRecentMessages, type Conversation } from '../db/con
 import type { Db } from '../db/db.ts';
 import { claimReply, completeReply, releaseReply, waitForReply } from '../db/webhook-replies-repo.ts';
 import { scheduleSummary } from '../jobs/summaries.ts';
+import { takeRequestedTransfer } from '../db/transfers-repo.ts';
 import type { Deadline } from './deadline.ts';
+import { handoverTwiml, OPERATOR_KEY, operatorKeyTwiml, type HandoverDeps } from './handover.ts';
 import { gatherTwiml, hangupTwiml, holdingTwiml } from './twiml.ts';
 
-export interface VoiceTurnDeps {
+export interface VoiceTurnDeps extends HandoverDeps {
   db: Db;
   assistant: Assistant;
   /** Without an LLM the call takes a message instead of answering questions. */
@@ -65,6 +67,10 @@ async function assistantTwiml(deps: VoiceTurnDeps, conversation: Conversation, t
   const { llmMs } = outcome;
   const next = voiceAction(turn + 1, inUrl(deps, conversation));
   if (!outcome.ok) return { twiml: gatherTwiml(language, outcome.apology, next), llmMs };
+  if (outcome.actions.includes('transfer')) {
+    const transfer = await takeRequestedTransfer(deps.db, conversation.id);
+    if (transfer) return { twiml: await handoverTwiml(deps, conversation, turn, transfer, outcome.reply), llmMs };
+  }
   if (outcome.actions.includes('end_call')) {
     await scheduleSummary(deps.db, conversation.id, 'settled');
     return { twiml: hangupTwiml(language, outcome.reply || phrase(language, 'goodbye')), llmMs };
@@ -76,7 +82,8 @@ async function assistantTwiml(deps: VoiceTurnDeps, conversation: Conversation, t
 async function messageTakingTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string): Promise<string> {
   const { language } = conversation;
   const earlier = await loadRecentMessages(deps.db, conversation.id, 10);
-  const name = earlier.find((row) => row.message.role === 'user')?.text;
+  // Pressing 0 for a person is no name.
+  const name = earlier.find((row) => row.message.role === 'user' && row.text !== OPERATOR_KEY)?.text;
   const answer = name ? phrase(language, 'message_saved') : phrase(language, 'message_ask_message');
   await deps.db.transaction(async (tx) => {
     await appendMessages(tx, conversation.id, [
@@ -90,6 +97,7 @@ async function messageTakingTwiml(deps: VoiceTurnDeps, conversation: Conversatio
 
 async function computeTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string, log: FastifyBaseLogger): Promise<TurnAnswer> {
   try {
+    if (text === OPERATOR_KEY) return { twiml: await operatorKeyTwiml(deps, conversation, turn), llmMs: 0 };
     return deps.llmConfigured
       ? await assistantTwiml(deps, conversation, turn, text)
       : { twiml: await messageTakingTwiml(deps, conversation, turn, text), llmMs: 0 };

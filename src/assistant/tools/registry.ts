@@ -3,9 +3,10 @@ import { tool, zodSchema, type ToolSet } from 'ai';
 import { wellFormedDeep } from '../../clean-text.ts';
 import { endCall } from './end-call.ts';
 import { takeMessage } from './take-message.ts';
+import { transferToHuman } from './transfer-to-human.ts';
 import type { AssistantTool, ToolContext } from './tool.ts';
 
-export const DEFAULT_TOOLS: readonly AssistantTool[] = [takeMessage, endCall];
+export const DEFAULT_TOOLS: readonly AssistantTool[] = [takeMessage, endCall, transferToHuman];
 
 /**
  * Built once per assistant rather than per turn: the SDK caches each tool's JSON schema on the

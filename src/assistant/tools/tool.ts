@@ -3,13 +3,15 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Db } from '../../db/db.ts';
 import type { Conversation } from '../../db/conversations-repo.ts';
+import type { Profile } from '../../profile.ts';
 
-/** Something a transport must do after the reply, e.g. hang up. */
-export type AssistantAction = 'end_call';
+/** Something a transport must do after the reply: hang up, or hand the caller to a person (the transfer is stored, `requested`). */
+export type AssistantAction = 'end_call' | 'transfer';
 
 export interface ToolContext {
   db: Db;
   conversation: Conversation;
+  profile: Profile;
   log: Logger;
   requestAction(action: AssistantAction): void;
 }
