@@ -8,6 +8,7 @@ import { LANGUAGES, type Language } from '../config.ts';
 import { createConversation, findConversation, setConversationLanguage, setConversationStatus, type Conversation } from '../db/conversations-repo.ts';
 import type { Db } from '../db/db.ts';
 import { HttpError } from '../http-error.ts';
+import { notifyWrittenHandover } from '../handover/callback-requests.ts';
 import { scheduleSummary } from '../jobs/summaries.ts';
 import { errorBody, errorResponse } from '../ops/error-handler.ts';
 
@@ -80,6 +81,7 @@ export function registerTextRoute(app: FastifyInstance, deps: TextRouteDeps): vo
           error: outcome.cause === 'unavailable' ? 'other' : outcome.cause,
         });
       }
+      if (outcome.actions.includes('transfer')) await notifyWrittenHandover(deps.db, conversation);
       const ended = outcome.actions.includes('end_call');
       if (ended) await setConversationStatus(deps.db, conversation.id, 'completed');
       // A session nobody ends is summarised once it has been quiet a while.

@@ -5,7 +5,6 @@ import twilio from 'twilio';
 import { collectTurn, type Assistant } from '../assistant/engine.ts';
 import { phrase } from '../assistant/phrases.ts';
 import type { Language } from '../config.ts';
-import { insertCallbackRequest } from '../db/callbacks-repo.ts';
 import { openSmsConversation } from '../db/calls-repo.ts';
 import type { Conversation } from '../db/conversations-repo.ts';
 import type { Db } from '../db/db.ts';
@@ -13,6 +12,7 @@ import { claimReply, completeReply, releaseReply, smsReplyKey, waitForReply } fr
 import { detectLanguage } from '../detect-language.ts';
 import type { Spool } from '../jobs/spool.ts';
 import { keepWebhook } from '../jobs/webhook-spool.ts';
+import { notifyWrittenHandover, storeCallbackRequest } from '../handover/callback-requests.ts';
 import { scheduleSummary } from '../jobs/summaries.ts';
 import { maskPhone } from '../phone.ts';
 import { DeadlineExceededError, startDeadline, type Deadline } from './deadline.ts';
@@ -40,10 +40,13 @@ const EMPTY_RESPONSE = new twilio.twiml.MessagingResponse().toString();
 async function replyText(deps: SmsRouteDeps, conversation: Conversation, body: string, signal: AbortSignal): Promise<{ text: string; llmMs: number }> {
   if (!deps.llmConfigured) {
     // Without an assistant the message is still kept, as a request for a person to answer.
-    await insertCallbackRequest(deps.db, { conversationId: conversation.id, caller: conversation.caller, name: '(SMS)', message: body });
+    await deps.db.transaction((tx) =>
+      storeCallbackRequest(tx, { conversationId: conversation.id, channel: 'sms', caller: conversation.caller, name: '(SMS)', message: body }),
+    );
     return { text: phrase(conversation.language, 'sms_message_saved'), llmMs: 0 };
   }
   const outcome = await collectTurn(deps.assistant.runTurn(conversation, body, { stream: false, signal }));
+  if (outcome.ok && outcome.actions.includes('transfer')) await notifyWrittenHandover(deps.db, conversation);
   return { text: outcome.ok ? outcome.reply : outcome.apology, llmMs: outcome.llmMs };
 }
 

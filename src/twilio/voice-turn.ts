@@ -3,12 +3,12 @@ import type { FastifyBaseLogger } from 'fastify';
 import { collectTurn, type Assistant } from '../assistant/engine.ts';
 import { apology, phrase } from '../assistant/phrases.ts';
 import type { Language } from '../config.ts';
-import { insertCallbackRequest } from '../db/callbacks-repo.ts';
 import { appendMessages, loadRecentMessages, type Conversation } from '../db/conversations-repo.ts';
 import type { Db } from '../db/db.ts';
 import { claimReply, completeReply, releaseReply, waitForReply } from '../db/webhook-replies-repo.ts';
 import { scheduleSummary } from '../jobs/summaries.ts';
 import { takeRequestedTransfer } from '../db/transfers-repo.ts';
+import { storeCallbackRequest } from '../handover/callback-requests.ts';
 import type { Deadline } from './deadline.ts';
 import { handoverTwiml, OPERATOR_KEY, operatorKeyTwiml, type HandoverDeps } from './handover.ts';
 import { gatherTwiml, hangupTwiml, holdingTwiml } from './twiml.ts';
@@ -90,7 +90,7 @@ async function messageTakingTwiml(deps: VoiceTurnDeps, conversation: Conversatio
       { role: 'user', content: text },
       { role: 'assistant', content: [{ type: 'text', text: answer }] },
     ]);
-    if (name) await insertCallbackRequest(tx, { conversationId: conversation.id, caller: conversation.caller, name, message: text });
+    if (name) await storeCallbackRequest(tx, { conversationId: conversation.id, channel: 'voice', caller: conversation.caller, name, message: text });
   });
   return name ? hangupTwiml(language, answer) : gatherTwiml(language, answer, voiceAction(turn + 1, inUrl(deps, conversation)));
 }

@@ -1,6 +1,6 @@
 // take_message: stores a callback request (who, what, when) for a person to follow up.
 import { z } from 'zod';
-import { insertCallbackRequest } from '../../db/callbacks-repo.ts';
+import { storeCallbackRequest } from '../../handover/callback-requests.ts';
 import { defineTool } from './tool.ts';
 
 export const takeMessage = defineTool({
@@ -12,12 +12,9 @@ export const takeMessage = defineTool({
     message: z.string().trim().min(1).max(2000).describe('What the caller wants, in their words'),
   }),
   async execute(input, { db, conversation, log }) {
-    const stored = await insertCallbackRequest(db, {
-      conversationId: conversation.id,
-      caller: conversation.caller,
-      name: input.name,
-      message: input.message,
-    });
+    const stored = await db.transaction((tx) =>
+      storeCallbackRequest(tx, { conversationId: conversation.id, channel: conversation.channel, caller: conversation.caller, name: input.name, message: input.message }),
+    );
     log.info({ conversationId: conversation.id, callbackRequestId: stored.id }, 'callback request stored');
     return { stored: true, reference: stored.id.slice(0, 8) };
   },
