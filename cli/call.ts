@@ -84,9 +84,16 @@ async function play(verbs: Verb[], documentUrl: string, lines: LineInput, inProg
         return { kind: 'post', request: { url: resolve(verb.url, documentUrl), params: inProgress() } };
       case 'hangup':
         return { kind: 'end', reason: 'hangup' };
-      case 'dial':
-        eventLine(`(the call is transferred to ${verb.number || 'another party'}; the simulation ends here)`);
-        return { kind: 'end', reason: 'hangup' };
+      case 'dial': {
+        if (!verb.action) {
+          eventLine(`(the call is transferred to ${verb.number || 'another party'}; the simulation ends here)`);
+          return { kind: 'end', reason: 'hangup' };
+        }
+        eventLine(`(dialling ${verb.number || 'another party'}, ringing up to ${verb.timeoutSeconds ?? DEFAULT_DIAL_TIMEOUT_SECONDS} s)`);
+        const ended = await playDial(lines);
+        if (ended === undefined) return { kind: 'end', reason: 'caller' };
+        return { kind: 'post', request: { url: resolve(verb.action, documentUrl), params: { ...inProgress(), ...ended } } };
+      }
       case 'pause':
         break;
       case 'message':
@@ -99,6 +106,34 @@ async function play(verbs: Verb[], documentUrl: string, lines: LineInput, inProg
   }
   // Twilio hangs up when a document runs out of verbs.
   return { kind: 'end', reason: 'hangup' };
+}
+
+// Twilio's default ring time for <Dial>.
+const DEFAULT_DIAL_TIMEOUT_SECONDS = 30;
+
+const DIAL_CHOICES: Record<string, 'completed' | 'no-answer' | 'busy' | 'failed'> = { a: 'completed', n: 'no-answer', b: 'busy', f: 'failed' };
+
+/**
+ * The person at the terminal decides how the dial ends; an answered call lasts until they press
+ * Enter. Returns the parameters Twilio posts to the dial's action, or undefined when stdin ended.
+ */
+async function playDial(lines: LineInput): Promise<Record<string, string> | undefined> {
+  for (;;) {
+    noteLine('does the person answer? a = answers, n = no answer, b = busy, f = fails');
+    const line = await lines.next();
+    if (line === undefined) return undefined;
+    const status = DIAL_CHOICES[line.trim().charAt(0).toLowerCase()];
+    if (!status) continue;
+    if (status !== 'completed') {
+      eventLine(`(${status === 'no-answer' ? 'nobody answers' : status === 'busy' ? 'the line is busy' : 'the call fails'}: back to the assistant)`);
+      return { DialCallStatus: status, DialCallDuration: '0' };
+    }
+    const answeredAtMs = Date.now();
+    eventLine('(a person answers: you are talking to them now; press Enter when they hang up)');
+    if ((await lines.next()) === undefined) return undefined;
+    eventLine('(the person hangs up)');
+    return { DialCallStatus: status, DialCallDuration: String(Math.round((Date.now() - answeredAtMs) / 1000)) };
+  }
 }
 
 /** A typed line as Twilio would report it: `#123` is keypad digits, an empty line is silence. */

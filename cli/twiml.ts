@@ -16,7 +16,13 @@ export type Verb =
   | { kind: 'redirect'; url: string }
   | { kind: 'hangup' }
   | { kind: 'pause' }
-  | { kind: 'dial'; number: string }
+  | {
+      kind: 'dial';
+      number: string;
+      /** Where Twilio posts how the dial ended; undefined: the call simply ends with the dial. */
+      action: string | undefined;
+      timeoutSeconds: number | undefined;
+    }
   | { kind: 'message'; text: string }
   | { kind: 'other'; name: string };
 
@@ -75,7 +81,7 @@ function toVerb(node: OrderedNode): Verb[] {
     case 'Pause':
       return [{ kind: 'pause' }];
     case 'Dial':
-      return [{ kind: 'dial', number: textOf(node) }];
+      return [{ kind: 'dial', number: textOf(node), action: attributes.action || undefined, timeoutSeconds: attributes.timeout ? Number(attributes.timeout) : undefined }];
     case 'Message': {
       // Both <Message>text</Message> and <Message><Body>text</Body><Media>…</Media></Message> are valid.
       const body = children(node).find((child) => tagName(child) === 'Body');

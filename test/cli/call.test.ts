@@ -218,6 +218,60 @@ describe('phone-assistant call', () => {
   });
 });
 
+const dial = (turn: number) =>
+  `<Response><Say>Putting you through.</Say><Dial action="/twilio/dial-ended?turn=${turn}&amp;transfer=t1" method="POST" timeout="20" callerId="+14155550100">+421905123456</Dial></Response>`;
+
+const TRANSFER_SCRIPT = {
+  '/twilio/incoming': gather(1, 'Hello.'),
+  '/twilio/voice?turn=1&lang=en': dial(2),
+  '/twilio/dial-ended?turn=2&transfer=t1': gather(2, 'Sorry, nobody could take your call. Your name?'),
+  '/twilio/voice?turn=2&lang=en': dial(3),
+  '/twilio/dial-ended?turn=3&transfer=t1': '<Response><Hangup/></Response>',
+  '/twilio/status': '',
+};
+
+describe('phone-assistant call, put through to a person', () => {
+  let standIn: Awaited<ReturnType<typeof startStandIn>>;
+  before(async () => (standIn = await startStandIn(TRANSFER_SCRIPT)));
+  after(() => standIn.close());
+
+  it('shows the dialling, lets the user say whether the person answers, and posts the dial outcome to its action', async () => {
+    const result = await runCli(['call', '--url', standIn.url, '--token', TOKEN], { stdin: 'A person, please\nx\nn\nAnn\nanswer\n\n' });
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stdout,
+      [
+        'assistant: Hello.',
+        'you: A person, please',
+        'assistant: Putting you through.',
+        '(dialling +421905123456, ringing up to 20 s)',
+        'you: x',
+        'you: n',
+        '(nobody answers: back to the assistant)',
+        'assistant: Sorry, nobody could take your call. Your name?',
+        'you: Ann',
+        'assistant: Putting you through.',
+        '(dialling +421905123456, ringing up to 20 s)',
+        'you: answer',
+        '(a person answers: you are talking to them now; press Enter when they hang up)',
+        'you: (silence)',
+        '(the person hangs up)',
+        'call ended',
+        '',
+      ].join('\n'),
+    );
+    assert.match(result.stderr, /does the person answer\? a = answers, n = no answer, b = busy, f = fails/);
+    const dialEnds = standIn.received.filter((request) => request.path.startsWith('/twilio/dial-ended'));
+    assert.ok(dialEnds.every((request) => request.signatureValid));
+    assert.deepEqual(
+      dialEnds.map((request) => request.params.DialCallStatus),
+      ['no-answer', 'completed'],
+    );
+    assert.match(dialEnds[1]?.params.DialCallDuration ?? '', /^\d+$/);
+  });
+});
+
 describe('phone-assistant call --sms', () => {
   it('sends each line as one signed SMS and prints the replies', async () => {
     const standIn = await startStandIn({

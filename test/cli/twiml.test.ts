@@ -47,7 +47,7 @@ describe('parseTwiml', () => {
     assert.deepEqual(parseTwiml(response.toString()), [
       { kind: 'say', text: 'Fish & "chips" <today>' },
       { kind: 'gather', action: undefined, input: 'speech dtmf', language: undefined, actionOnEmptyResult: false, prompts: [{ kind: 'say', text: 'Anything else?' }] },
-      { kind: 'dial', number: '+14155550123' },
+      { kind: 'dial', number: '+14155550123', action: undefined, timeoutSeconds: undefined },
     ]);
   });
 
