@@ -22,6 +22,13 @@ export const SUMMARY_JOB = 'summary';
 const DELAYS_MS = { ended: 0, settled: 60_000, quiet: 30 * 60_000 } as const;
 export type SummaryMoment = keyof typeof DELAYS_MS;
 
+/** A call in one of these statuses is over: it is summarised and the business told. */
+const FINAL_CALL_STATUSES: ReadonlySet<string> = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
+
+export function isCallOver(status: string): boolean {
+  return FINAL_CALL_STATUSES.has(status);
+}
+
 export async function scheduleSummary(db: Queryable, conversationId: string, moment: SummaryMoment): Promise<void> {
   await enqueueJob(db, {
     kind: SUMMARY_JOB,

@@ -1,12 +1,13 @@
 // Twilio webhooks kept on disk while the database is out of reach, and how each is stored once it is back.
 import { z } from 'zod';
 import { LANGUAGES } from '../config.ts';
-import { insertCallbackRequest } from '../db/callbacks-repo.ts';
 import { openCallConversation, openSmsConversation, recordCallStatus } from '../db/calls-repo.ts';
 import { appendMessages } from '../db/conversations-repo.ts';
 import type { Db } from '../db/db.ts';
 import { recordReplyOnce, smsReplyKey } from '../db/webhook-replies-repo.ts';
 import type { Spool } from './spool.ts';
+import { storeCallbackRequest } from '../handover/callback-requests.ts';
+import { isCallOver, scheduleSummary } from './summaries.ts';
 
 const language = z.enum(LANGUAGES);
 
@@ -68,7 +69,8 @@ async function storeSms(db: Db, record: SpooledSms): Promise<boolean> {
         { role: 'user', content: record.body },
         { role: 'assistant', content: [{ type: 'text', text: record.replyText }] },
       ]);
-      await insertCallbackRequest(tx, { conversationId: conversation.id, caller: record.from, name: '(SMS)', message: record.body });
+      await storeCallbackRequest(tx, { conversationId: conversation.id, channel: 'sms', caller: record.from, name: '(SMS)', message: record.body });
+      await scheduleSummary(tx, conversation.id, 'quiet');
     });
     return true;
   } catch (err) {
@@ -80,8 +82,10 @@ async function storeSms(db: Db, record: SpooledSms): Promise<boolean> {
 /** A status only moves a call forward, so storing one twice, or late, changes nothing. */
 async function storeCallStatus(db: Db, record: SpooledCallStatus): Promise<boolean> {
   return db.transaction(async (tx) => {
-    await openCallConversation(tx, { callSid: record.callSid, caller: record.from, language: record.language });
-    return recordCallStatus(tx, { callSid: record.callSid, status: record.status, durationSeconds: record.durationSeconds ?? undefined });
+    const { conversation } = await openCallConversation(tx, { callSid: record.callSid, caller: record.from, language: record.language });
+    const applied = await recordCallStatus(tx, { callSid: record.callSid, status: record.status, durationSeconds: record.durationSeconds ?? undefined });
+    if (applied && isCallOver(record.status)) await scheduleSummary(tx, conversation.id, 'ended');
+    return applied;
   });
 }
 

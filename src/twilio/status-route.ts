@@ -6,7 +6,7 @@ import { openCallConversation, recordCallStatus } from '../db/calls-repo.ts';
 import type { Db } from '../db/db.ts';
 import type { Spool } from '../jobs/spool.ts';
 import { keepWebhook } from '../jobs/webhook-spool.ts';
-import { scheduleSummary } from '../jobs/summaries.ts';
+import { isCallOver, scheduleSummary } from '../jobs/summaries.ts';
 import { startDeadline } from './deadline.ts';
 import { callStatusSchema } from './payloads.ts';
 
@@ -17,9 +17,6 @@ export interface StatusRouteDeps {
   spool: Spool;
 }
 
-/** A call in one of these is over: it is summarised and the business told. */
-const FINAL_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
-
 export function registerStatusRoute(app: FastifyInstance, deps: StatusRouteDeps): void {
   app.withTypeProvider<ZodTypeProvider>().post('/twilio/status', { schema: { body: callStatusSchema } }, async (request, reply) => {
     const { CallSid: callSid, CallStatus: status, CallDuration: durationSeconds, From: caller } = request.body;
@@ -29,7 +26,7 @@ export function registerStatusRoute(app: FastifyInstance, deps: StatusRouteDeps)
       // A call we never answered (it failed or was cancelled before the webhook) still belongs in the log of calls.
       const { conversation } = await openCallConversation(deps.db, { callSid, caller: caller ?? null, language: deps.defaultLanguage });
       const applied = await recordCallStatus(deps.db, { callSid, status, durationSeconds });
-      if (applied && FINAL_STATUSES.has(status)) await scheduleSummary(deps.db, conversation.id, 'ended');
+      if (applied && isCallOver(status)) await scheduleSummary(deps.db, conversation.id, 'ended');
       return applied;
     };
     try {

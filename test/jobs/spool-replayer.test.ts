@@ -61,6 +61,9 @@ describe('the spool replayer', () => {
     assert.deepEqual(readdirSync(spool.dir), [], 'nothing left in the spool');
     assert.equal(await count('SELECT count(*)::int AS n FROM callback_requests'), 1);
     assert.equal(await count('SELECT count(*)::int AS n FROM conversation_messages'), 2);
+    // The business hears of it once, and the thread is summarised once it goes quiet.
+    assert.equal(await count("SELECT count(*)::int AS n FROM outbox_jobs WHERE kind = 'webhook' AND payload->>'type' = 'callback.requested'"), 1);
+    assert.equal(await count("SELECT count(*)::int AS n FROM outbox_jobs WHERE kind = 'summary'"), 1);
     const reply = await findReply(db, `sms:${record.messageSid}`);
     assert.equal(reply?.status, 'done');
     assert.equal(reply?.body, record.replyTwiml, 'a repeat of the webhook is answered as the caller was');
@@ -97,6 +100,10 @@ describe('the spool replayer', () => {
     db = working;
     assert.equal(await replayer.runOnce(), 2);
     assert.deepEqual(readdirSync(spool.dir), []);
+    // The call's final status, stored late, still has the call summarised.
+    const callSummaries = `SELECT count(*)::int AS n FROM outbox_jobs j JOIN conversations c ON c.id::text = j.payload->>'conversationId'
+      WHERE j.kind = 'summary' AND c.channel = 'voice'`;
+    assert.equal(await count(callSummaries), 1);
   });
 
   it('sets aside, never drops, an entry it cannot read or that is not a webhook', async () => {
