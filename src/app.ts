@@ -19,7 +19,9 @@ import { registerHomePage } from './home-page.ts';
 import { openSpool } from './jobs/spool.ts';
 import { startSpoolReplayer } from './jobs/spool-replayer.ts';
 import { startOutboxWorker, type OutboxWorker } from './jobs/outbox-worker.ts';
-import { WEBHOOK_JOB } from './jobs/business-events.ts';
+import { OWNER_SMS_JOB, WEBHOOK_JOB } from './jobs/business-events.ts';
+import { ownerSmsHandler } from './jobs/owner-sms.ts';
+import { createTwilioRest } from './twilio/rest-client.ts';
 import { webhookHandler } from './jobs/webhook-delivery.ts';
 import { SUMMARY_JOB, summaryHandler } from './jobs/summaries.ts';
 import { createLanguageModel } from './llm/provider.ts';
@@ -84,6 +86,8 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   // Webhooks that could not reach the database wait here, on disk, until it takes them.
   const spool = await openSpool(path.join(config.database.dataDir, 'spool'));
   const replayer = startSpoolReplayer({ spool, db, log: logger, intervalMs: config.spoolReplayIntervalMs });
+  const { accountSid, authToken, apiBaseUrl } = config.twilio;
+  const twilioRest = accountSid && authToken ? createTwilioRest({ accountSid, authToken, apiBaseUrl }) : null;
   const outbox = startOutboxWorker({
     db,
     log: logger,
@@ -91,6 +95,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     handlers: {
       [WEBHOOK_JOB]: webhookHandler(config.businessWebhook, logger),
       [SUMMARY_JOB]: summaryHandler({ db, model, log: logger, language: config.defaultLanguage }),
+      [OWNER_SMS_JOB]: ownerSmsHandler({ rest: twilioRest, from: config.twilio.phoneNumber, to: config.ownerNotifyNumber, log: logger }),
     },
   });
   fastify.addHook('onClose', async () => {

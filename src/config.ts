@@ -71,6 +71,10 @@ const envSchema = z.object({
     z.string().refine(isE164, { error: 'must be a phone number in E.164 format, such as +14155551234' }).optional(),
   ),
   VALIDATE_TWILIO_REQUESTS: flag(true),
+  TWILIO_API_BASE_URL: httpUrl,
+  OWNER_NOTIFY_NUMBER: optionalText.pipe(
+    z.string().refine(isE164, { error: 'must be a phone number in E.164 format, such as +14155551234' }).optional(),
+  ),
   TWILIO_REPLY_DEADLINE_MS: integer(6_000, 500, 12_000),
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL'),
   DATA_DIR: optionalText.transform((v) => path.resolve(v ?? './data')),
@@ -134,6 +138,8 @@ export interface Config {
     authToken: string | undefined;
     phoneNumber: string | undefined;
     validateRequests: boolean;
+    /** Where the REST client sends its requests (outgoing SMS); unset, Twilio's own API. */
+    apiBaseUrl: string | undefined;
     /** How long a voice webhook waits for the reply before saying a holding phrase (Twilio gives up at 15 s). */
     replyDeadlineMs: number;
   };
@@ -155,6 +161,8 @@ export interface Config {
   outboxPollIntervalMs: number;
   /** Where events for the business are POSTed, signed with `secret`; null when not configured. */
   businessWebhook: { url: string; secret: string } | null;
+  /** The owner's phone, texted when a caller asks for a call-back or a hand-over fails. */
+  ownerNotifyNumber: string | undefined;
   redisUrl: string | undefined;
   /** null when no provider is configured: the assistant then cannot answer by itself. */
   llm: LlmConfig | null;
@@ -211,6 +219,12 @@ function pickBusinessWebhook(env: Env, problems: string[]): Config['businessWebh
   return { url: env.BUSINESS_WEBHOOK_URL, secret: env.BUSINESS_WEBHOOK_SECRET };
 }
 
+function checkOwnerNotify(env: Env, problems: string[]): void {
+  if (env.OWNER_NOTIFY_NUMBER && !(env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_PHONE_NUMBER)) {
+    problems.push('OWNER_NOTIFY_NUMBER needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER to send the texts');
+  }
+}
+
 function checkProduction(env: Env, problems: string[]): void {
   if (env.NODE_ENV !== 'production') return;
   if (!env.VALIDATE_TWILIO_REQUESTS) problems.push('VALIDATE_TWILIO_REQUESTS cannot be false in production');
@@ -235,6 +249,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   checkProduction(env, problems);
   checkDatabaseTimeouts(env, problems);
   const businessWebhook = pickBusinessWebhook(env, problems);
+  checkOwnerNotify(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze({
@@ -248,6 +263,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       authToken: env.TWILIO_AUTH_TOKEN,
       phoneNumber: env.TWILIO_PHONE_NUMBER,
       validateRequests: env.VALIDATE_TWILIO_REQUESTS,
+      apiBaseUrl: env.TWILIO_API_BASE_URL,
       replyDeadlineMs: env.TWILIO_REPLY_DEADLINE_MS,
     },
     database: {
@@ -263,6 +279,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     spoolReplayIntervalMs: env.SPOOL_REPLAY_INTERVAL_MS,
     outboxPollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS,
     businessWebhook,
+    ownerNotifyNumber: env.OWNER_NOTIFY_NUMBER,
     redisUrl: env.REDIS_URL,
     llm,
     llmTurnTimeoutMs: env.LLM_TURN_TIMEOUT_MS,

@@ -1,9 +1,7 @@
 // Delivers one business event: a signed JSON POST; any answer but 2xx (or none in time) is a failure to retry.
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import type { OutboxJob } from '../db/outbox-repo.ts';
-import { EVENT_TYPES, type BusinessEvent } from './business-events.ts';
-import { PermanentJobError, type JobHandler } from './outbox-worker.ts';
+import { parseEvent } from './business-events.ts';
+import type { JobHandler } from './outbox-worker.ts';
 import { SIGNATURE_HEADER, signWebhookBody } from './webhook-signature.ts';
 
 export interface WebhookTarget {
@@ -14,23 +12,10 @@ export interface WebhookTarget {
 /** A receiver that accepts the connection but never answers must not hold the job past its lease. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
 
-const eventSchema = z.object({
-  id: z.string(),
-  type: z.enum(EVENT_TYPES),
-  created_at: z.string(),
-  data: z.record(z.string(), z.unknown()),
-});
-
-function parseEvent(job: OutboxJob): BusinessEvent {
-  const parsed = eventSchema.safeParse(job.payload);
-  if (!parsed.success) throw new PermanentJobError(`not a business event: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-  return parsed.data;
-}
-
 /** Without a target the event is only kept in the outbox (done), so nothing piles up waiting for a URL. */
 export function webhookHandler(target: WebhookTarget | null, log: Logger): JobHandler {
   return async (job, signal) => {
-    const event = parseEvent(job);
+    const event = parseEvent(job.payload);
     if (!target) return;
     const body = JSON.stringify(event);
     const response = await fetch(target.url, {

@@ -59,7 +59,7 @@ describe('outbox on PGlite', () => {
     after(() => receiver.close());
     const db = await freshPglite();
     after(() => db.close());
-    const id = await enqueueEvent(db, 'callback.requested', { name: 'Ann', conversation_id: 'c1' });
+    const id = await enqueueEvent(db, 'appointment.booked', { name: 'Ann', conversation_id: 'c1' });
 
     assert.equal(await worker(db, receiver).runOnce(), 1);
 
@@ -67,7 +67,7 @@ describe('outbox on PGlite', () => {
     assert.equal(receiver.events.length, 1);
     const event = receiver.events[0]!;
     assert.equal(event.id, id);
-    assert.equal(event.type, 'callback.requested');
+    assert.equal(event.type, 'appointment.booked');
     assert.ok(!Number.isNaN(Date.parse(event.created_at)));
     assert.deepEqual(event.data, { name: 'Ann', conversation_id: 'c1' });
     const [job] = await listJobs(db, WEBHOOK_JOB);
@@ -79,7 +79,7 @@ describe('outbox on PGlite', () => {
     after(() => receiver.close());
     const db = await freshPglite();
     after(() => db.close());
-    await enqueueEvent(db, 'transfer.failed', { outcome: 'busy' });
+    await enqueueEvent(db, 'appointment.cancelled', { appointment_id: 'a1' });
 
     await worker(db, receiver, {}, 'some-other-secret-0123').runOnce();
 
@@ -120,7 +120,7 @@ describe('outbox on PGlite', () => {
     after(() => receiver.close());
     const dataDir = mkdtempSync(path.join(tmpdir(), 'pa-outbox-'));
     const before = await freshPglite(dataDir);
-    const ids = [await enqueueEvent(before, 'callback.requested', { n: 1 }), await enqueueEvent(before, 'transfer.failed', { n: 2 })];
+    const ids = [await enqueueEvent(before, 'appointment.booked', { n: 1 }), await enqueueEvent(before, 'appointment.cancelled', { n: 2 })];
     receiver.failNext(500, 500);
     const first = worker(before, receiver);
     await first.runOnce();
@@ -140,7 +140,7 @@ describe('outbox on PGlite', () => {
     after(() => receiver.close());
     const db = await freshPglite();
     after(() => db.close());
-    const id = await enqueueEvent(db, 'callback.requested', { n: 1 });
+    const id = await enqueueEvent(db, 'conversation.completed', { n: 1 });
     // A worker claims it and dies before recording anything.
     assert.equal((await claimJobs(db, 10, 200)).length, 1);
     const survivor = worker(db, receiver);
@@ -156,7 +156,7 @@ describe('outbox on PGlite', () => {
     receiver.failNext(500);
     const db = await freshPglite();
     after(() => db.close());
-    await enqueueEvent(db, 'callback.requested', { n: 1 });
+    await enqueueEvent(db, 'conversation.completed', { n: 1 });
 
     await worker(db, receiver, { retryWindowMs: 0 }).runOnce();
 
