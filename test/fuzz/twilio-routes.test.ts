@@ -1,4 +1,4 @@
-// Fuzzes the four Twilio webhooks over real HTTP with hostile text in, from the model and in odd bodies: never a 5xx, always valid TwiML.
+// Fuzzes the Twilio webhooks over real HTTP with hostile text in, from the model and in odd bodies: never a 5xx, always valid TwiML.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -10,8 +10,18 @@ import { startTestServer, testEnv, type TestServer } from '../helpers/test-app.t
 import { accountSid, callSid, messageSid, TEST_TWILIO_TOKEN } from '../helpers/twilio-client.ts';
 import { fuzzParameters, hostileText, NASTY_PIECES, shortHostileText } from './hostile-text.ts';
 
-const ROUTES = ['/twilio/incoming', '/twilio/voice', '/twilio/status', '/twilio/sms'] as const;
+const ROUTES = ['/twilio/incoming', '/twilio/voice', '/twilio/status', '/twilio/sms', '/twilio/dial-ended'] as const;
 type Route = (typeof ROUTES)[number];
+
+/** The query each route's URL carries as the server wrote it into TwiML. */
+const ROUTE_QUERY: Record<Route, Record<string, string>> = {
+  '/twilio/incoming': {},
+  '/twilio/voice': { turn: '1' },
+  '/twilio/status': {},
+  '/twilio/sms': {},
+  '/twilio/dial-ended': { turn: '2', transfer: '7d4f3a52-5c1e-4a8e-9a59-0c1b2d3e4f50' },
+};
+const withQuery = (route: Route) => `${route}${Object.keys(ROUTE_QUERY[route]).length ? `?${new URLSearchParams(ROUTE_QUERY[route])}` : ''}`;
 const FORM = 'application/x-www-form-urlencoded';
 
 type FormParams = Record<string, string | string[]>;
@@ -50,6 +60,7 @@ function basePayload(route: Route, caller: string): Record<string, string> {
   if (route === '/twilio/sms') return { MessageSid: messageSid(), AccountSid: accountSid(), From: caller, To: '+14155550199', Body: 'hi' };
   const call = { CallSid: callSid(), AccountSid: accountSid(), From: caller, To: '+14155550199', CallStatus: 'in-progress' };
   if (route === '/twilio/status') return { ...call, CallStatus: 'completed', CallDuration: '3' };
+  if (route === '/twilio/dial-ended') return { ...call, DialCallStatus: 'no-answer', DialCallDuration: '0' };
   return call;
 }
 
@@ -58,10 +69,11 @@ const TEXT_FIELD: Record<Route, string> = {
   '/twilio/voice': 'SpeechResult',
   '/twilio/status': 'Direction',
   '/twilio/sms': 'Body',
+  '/twilio/dial-ended': 'Direction',
 };
 
 // Fields with a strict shape: hostile text there must be a 422, never a 5xx.
-const STRICT_FIELDS = ['CallSid', 'MessageSid', 'AccountSid', 'From', 'To', 'CallStatus', 'CallDuration', 'Confidence', 'Digits'] as const;
+const STRICT_FIELDS = ['CallSid', 'MessageSid', 'AccountSid', 'From', 'To', 'CallStatus', 'CallDuration', 'Confidence', 'Digits', 'DialCallStatus', 'DialCallDuration'] as const;
 
 // Query pieces sent byte for byte: percent-escapes of a lone surrogate, invalid UTF-8, a stray '%'.
 const RAW_QUERY = ['', '&x=%ED%A0%80', '&x=%FF%FE', '&x=%', '&x=%EF%BF%BF', '&turn=2'] as const;
@@ -95,7 +107,7 @@ function buildWebhook(request: WebhookRequest): { target: string; params: FormPa
   params[textField] = request.repeatText ? [request.text, 'again'] : request.text;
   if (request.strict) params[request.strict[0]] = request.strict[1];
   if (request.extra) params[`X${request.extra[0]}`] = request.extra[1];
-  const query = new URLSearchParams(request.route === '/twilio/voice' ? { turn: '1' } : {});
+  const query = new URLSearchParams(ROUTE_QUERY[request.route]);
   if (request.query !== null) query.set('q', request.query);
   const search = `${query}${request.rawQuery}`.replace(/^&/, '');
   const target = `${request.route}${search ? `?${search}` : ''}`;
@@ -165,7 +177,7 @@ describe('fuzzing the Twilio webhooks over HTTP', () => {
         standIn.reset();
         standIn.setFallbackReply({ text: `reply ${piece} ${piece.repeat(3)}` });
         const params = { ...basePayload(route, '+14155551234'), [TEXT_FIELD[route]]: `say ${piece} now` };
-        const sent = await post(server, route === '/twilio/voice' ? `${route}?turn=1` : route, { contentType: FORM, body: formBody(params), signedParams: asDecoded(params) });
+        const sent = await post(server, withQuery(route), { contentType: FORM, body: formBody(params), signedParams: asDecoded(params) });
         assert.ok(sent.status === 200 || sent.status === 204, `${sent.status} on ${route} with ${JSON.stringify(piece)}: ${sent.text.slice(0, 300)}`);
         if (sent.contentType.startsWith('text/xml')) assertValidTwiml(sent.text);
       }
@@ -195,7 +207,7 @@ describe('bodies Twilio never sends, on /twilio/*', () => {
 
   for (const route of ROUTES) {
     it(`${route}: JSON, text, XML, multipart and no content type get 415 before the signature is checked`, async () => {
-      const target = route === '/twilio/voice' ? `${route}?turn=1` : route;
+      const target = withQuery(route);
       for (const contentType of ['application/json', 'text/plain', 'application/xml', 'multipart/form-data; boundary=x', '', 'application/x-www-form-urlencoded-x']) {
         for (const signature of [undefined, 'bm90IGEgc2lnbmF0dXJl']) {
           const sent = await post(server, target, { contentType, body: UNSIGNED_JSON, signature });
