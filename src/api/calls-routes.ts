@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { LANGUAGES } from '../config.ts';
 import { findConversationSummary, listConversations, type ConversationSummary } from '../db/call-history-repo.ts';
 import { loadRecentMessages } from '../db/conversations-repo.ts';
+import { loadSummary } from '../db/summaries-repo.ts';
+import { listTransfers, type Transfer } from '../db/transfers-repo.ts';
 import type { Db } from '../db/db.ts';
 import { HttpError } from '../http-error.ts';
 import { errorResponse } from '../ops/error-handler.ts';
@@ -43,7 +45,38 @@ const callSummary = z.object({
 });
 
 const callsPage = z.object({ items: z.array(callSummary), next_cursor: nextCursor });
-const callDetail = callSummary.extend({ messages: z.array(transcriptEntry) });
+const conversationSummary = z
+  .object({
+    caller: z.string(),
+    intent: z.string(),
+    outcome: z.string(),
+    follow_up_needed: z.boolean(),
+    follow_up: z.string().nullable(),
+  })
+  .nullable()
+  .describe('Written by the LLM after the conversation ended; null until then, or when it could not be');
+
+const transfer = z.object({
+  reason: z.string().nullable(),
+  outcome: z.string().describe('dialing, completed, no-answer, busy, failed, canceled; unavailable (closed, no transfer number); notified (SMS, text)'),
+  started_at: z.date(),
+  ended_at: z.date().nullable(),
+  duration_seconds: z.number().int().nullable().describe('How long the caller talked to the person'),
+});
+
+const callDetail = callSummary.extend({
+  summary: conversationSummary,
+  transfers: z.array(transfer).describe('Hand-overs to a person, oldest first'),
+  messages: z.array(transcriptEntry),
+});
+
+const toTransfer = (t: Transfer): z.output<typeof transfer> => ({
+  reason: t.reason,
+  outcome: t.outcome,
+  started_at: t.startedAt,
+  ended_at: t.endedAt,
+  duration_seconds: t.durationSeconds,
+});
 
 function toSummary(c: ConversationSummary): z.output<typeof callSummary> {
   return {
@@ -87,8 +120,17 @@ export function registerCallsRoutes(app: FastifyInstance, deps: { db: Db }): voi
     handler: async (request) => {
       const conversation = await findConversationSummary(deps.db, request.params.id);
       if (!conversation) throw new HttpError(404, 'not_found', `No conversation with id ${request.params.id}.`);
-      const transcript = await loadRecentMessages(deps.db, conversation.id);
-      return { ...toSummary(conversation), messages: transcript.map(toTranscriptEntry) };
+      const [transcript, summary, transfers] = await Promise.all([
+        loadRecentMessages(deps.db, conversation.id),
+        loadSummary(deps.db, conversation.id),
+        listTransfers(deps.db, conversation.id),
+      ]);
+      return {
+        ...toSummary(conversation),
+        summary: summary?.summary ?? null,
+        transfers: transfers.map(toTransfer),
+        messages: transcript.map(toTranscriptEntry),
+      };
     },
   });
 }

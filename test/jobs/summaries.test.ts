@@ -6,7 +6,7 @@ import { loadSummary } from '../../src/db/summaries-repo.ts';
 import { WEBHOOK_JOB } from '../../src/jobs/business-events.ts';
 import { SUMMARY_JOB } from '../../src/jobs/summaries.ts';
 import type { LlmStandIn } from '../helpers/llm-stand-in.ts';
-import { postJson, startTestServer, testEnv, withStandIn, type TestServer } from '../helpers/test-app.ts';
+import { postJson, startTestServer, TEST_API_KEY, testEnv, withStandIn, type TestServer } from '../helpers/test-app.ts';
 import { accountSid, callSid, signedPost, TEST_TWILIO_TOKEN } from '../helpers/twilio-client.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
@@ -57,6 +57,8 @@ describe('conversation summaries', () => {
     assert.ok(event, 'conversation.completed delivered');
     assert.deepEqual(event.data['summary'], SUMMARY);
     assert.equal(event.data['channel'], 'text');
+    const detail = await fetch(`${server.url}/v1/calls/${callId}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } });
+    assert.deepEqual(((await detail.json()) as { summary: unknown }).summary, SUMMARY, 'the owner reads it with the conversation');
     const summaryRequest = standIn.requests.at(-1)!;
     assert.match(JSON.stringify(summaryRequest.body), /Caller: Hi, I am Ann/);
   });

@@ -12,7 +12,7 @@ import { listTransfers } from '../../src/db/transfers-repo.ts';
 import { WEBHOOK_JOB, type BusinessEvent } from '../../src/jobs/business-events.ts';
 import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
 import { parseTwiml, PhoneCall } from '../helpers/phone-call.ts';
-import { startTestServer, testEnv, type TestServer } from '../helpers/test-app.ts';
+import { startTestServer, TEST_API_KEY, testEnv, type TestServer } from '../helpers/test-app.ts';
 import { TEST_TWILIO_TOKEN } from '../helpers/twilio-client.ts';
 
 const BUSINESS_NUMBER = '+14155550100';
@@ -108,6 +108,15 @@ describe('hand-over during opening hours', () => {
     assert.equal(transfer?.outcome, 'completed');
     assert.equal(transfer?.durationSeconds, 95);
     assert.ok(transfer?.endedAt);
+
+    // The owner sees it with the call.
+    const detail = await fetch(`${server.url}/v1/calls/${conversation.id}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } });
+    const body = (await detail.json()) as { transfers: { outcome: string; duration_seconds: number; reason: string }[]; summary: unknown };
+    assert.deepEqual(
+      body.transfers.map((t) => [t.outcome, t.duration_seconds, t.reason]),
+      [['completed', 95, 'wants to talk to the dentist']],
+    );
+    assert.equal(body.summary, null, 'not summarised yet');
   });
 
   for (const outcome of ['no-answer', 'busy', 'failed'] as const) {
