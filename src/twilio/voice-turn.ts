@@ -61,7 +61,7 @@ export interface TurnAnswer {
   llmMs: number | null;
 }
 
-async function assistantTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string): Promise<TurnAnswer> {
+async function assistantTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string, log: FastifyBaseLogger): Promise<TurnAnswer> {
   const { language } = conversation;
   const outcome = await collectTurn(deps.assistant.runTurn(conversation, text, { stream: false }));
   const { llmMs } = outcome;
@@ -72,7 +72,8 @@ async function assistantTwiml(deps: VoiceTurnDeps, conversation: Conversation, t
     if (transfer) return { twiml: await handoverTwiml(deps, conversation, turn, transfer, outcome.reply), llmMs };
   }
   if (outcome.actions.includes('end_call')) {
-    await scheduleSummary(deps.db, conversation.id, 'settled');
+    // The goodbye is said whatever happens here: the call's final status schedules the summary too.
+    await scheduleSummary(deps.db, conversation.id, 'settled').catch((error: unknown) => log.error({ err: error }, 'scheduling the call summary failed'));
     return { twiml: hangupTwiml(language, outcome.reply || phrase(language, 'goodbye')), llmMs };
   }
   return { twiml: gatherTwiml(language, outcome.reply || phrase(language, 'reprompt'), next), llmMs };
@@ -90,7 +91,10 @@ async function messageTakingTwiml(deps: VoiceTurnDeps, conversation: Conversatio
       { role: 'user', content: text },
       { role: 'assistant', content: [{ type: 'text', text: answer }] },
     ]);
-    if (name) await storeCallbackRequest(tx, { conversationId: conversation.id, channel: 'voice', caller: conversation.caller, name, message: text });
+    if (!name) return;
+    await storeCallbackRequest(tx, { conversationId: conversation.id, channel: 'voice', caller: conversation.caller, name, message: text });
+    // The call ends with this answer.
+    await scheduleSummary(tx, conversation.id, 'settled');
   });
   return name ? hangupTwiml(language, answer) : gatherTwiml(language, answer, voiceAction(turn + 1, inUrl(deps, conversation)));
 }
@@ -99,7 +103,7 @@ async function computeTwiml(deps: VoiceTurnDeps, conversation: Conversation, tur
   try {
     if (text === OPERATOR_KEY) return { twiml: await operatorKeyTwiml(deps, conversation, turn), llmMs: 0 };
     return deps.llmConfigured
-      ? await assistantTwiml(deps, conversation, turn, text)
+      ? await assistantTwiml(deps, conversation, turn, text, log)
       : { twiml: await messageTakingTwiml(deps, conversation, turn, text), llmMs: 0 };
   } catch (error) {
     log.error({ err: error, callSid: conversation.callSid, turn }, 'voice turn failed');
