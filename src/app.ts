@@ -5,6 +5,7 @@ import type { LanguageModel } from 'ai';
 import type { Logger } from 'pino';
 import { bearerAuth } from './api/bearer-auth.ts';
 import { registerCallsRoutes } from './api/calls-routes.ts';
+import { registerKnowledgeRoutes } from './api/knowledge-routes.ts';
 import { registerMessagesRoutes } from './api/messages-routes.ts';
 import { registerOpenApi } from './api/openapi.ts';
 import { registerTextRoute } from './api/text-route.ts';
@@ -15,6 +16,8 @@ import type { Config } from './config.ts';
 import type { Db } from './db/db.ts';
 import { openDb } from './db/open-db.ts';
 import { createLanguageModel } from './llm/provider.ts';
+import { createKnowledgeBase, type KnowledgeBase } from './knowledge/knowledge-base.ts';
+import { observedKnowledge } from './knowledge/observed.ts';
 import { registerErrorHandler } from './ops/error-handler.ts';
 import { registerHealthRoutes } from './ops/health-routes.ts';
 import { trackInFlight, type PendingWork } from './ops/in-flight.ts';
@@ -22,7 +25,7 @@ import { createLogger } from './ops/logger.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { registerMetrics } from './ops/metrics-route.ts';
 import { registerRateLimits } from './ops/rate-limit.ts';
-import { databaseProbe, llmProbe, qdrantProbe } from './ops/readiness.ts';
+import { databaseProbe, databaseVectorsProbe, llmProbe, qdrantProbe } from './ops/readiness.ts';
 import { registerRequestLog, requestId } from './ops/request-log.ts';
 import { loadProfile, type Profile } from './profile.ts';
 import { resolveTwilioAuthToken } from './twilio/dev-token.ts';
@@ -41,6 +44,7 @@ export interface App {
   fastify: FastifyInstance;
   assistant: Assistant;
   db: Db;
+  knowledge: KnowledgeBase;
   metrics: Metrics;
   /** Requests and voice turns still running: what a shutdown past its bound cuts off. */
   pending(): PendingWork;
@@ -80,6 +84,9 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   registerMetrics(fastify, metrics);
   registerRequestLog(fastify);
 
+  const knowledge = observedKnowledge(createKnowledgeBase({ db, config, log: logger, observer: metrics }), metrics);
+  logger.info({ retrieval: knowledge.description }, 'knowledge base ready');
+
   const assistant = createAssistant({
     db,
     model,
@@ -90,13 +97,21 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     turnTimeoutMs: config.llmTurnTimeoutMs,
     streaming: config.llmStreaming,
     observer: metrics,
+    knowledge: {
+      source: { search: (query, language, signal) => knowledge.search(query, language, config.knowledge.passages, signal) },
+      deadlineMs: config.knowledge.retrievalDeadlineMs,
+    },
   });
 
-  registerHealthRoutes(fastify, {
-    database: databaseProbe(db),
-    llm: config.llm ? llmProbe(config.llm) : null,
-    vector_store: qdrantProbe(config.qdrant),
-  });
+  registerHealthRoutes(
+    fastify,
+    {
+      database: databaseProbe(db),
+      llm: config.llm ? llmProbe(config.llm) : null,
+      vector_store: config.qdrant.url ? qdrantProbe(config.qdrant) : config.knowledge.embedding ? databaseVectorsProbe(db) : null,
+    },
+    { vector_store: knowledge.description },
+  );
 
   const rateLimits = await registerRateLimits(fastify, config, { onLimited: metrics.rateLimited });
   await registerTwilioRoutes(fastify, config, {
@@ -120,7 +135,8 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     registerCallsRoutes(api, { db });
     registerMessagesRoutes(api, { db });
     registerTtsRoute(api, { speech: config.speech });
+    await registerKnowledgeRoutes(api, { knowledge, maxDocumentBytes: config.knowledge.maxDocumentBytes, defaultLanguage: config.defaultLanguage });
   });
 
-  return { fastify, assistant, db, metrics, pending: tracked.pending };
+  return { fastify, assistant, db, knowledge, metrics, pending: tracked.pending };
 }
