@@ -72,7 +72,7 @@ export async function registerKnowledgeRoutes(app: FastifyInstance, deps: Knowle
         description:
           'multipart/form-data with a `file` field (.md, .txt, .html, .pdf) and an optional `title` field, or JSON `{title, content, format}`. ' +
           'A document with the same name (file name, or title for JSON) replaces the old one; identical content is not processed again (200, status unchanged).',
-        body: jsonDocument.optional(),
+        body: jsonDocument.nullish(),
         response: { 200: added, 201: added, 413: errorBody, 415: errorBody, 422: errorBody, 503: errorBody },
       },
     },
@@ -138,7 +138,7 @@ async function readUpload(request: FastifyRequest): Promise<DocumentInput> {
   return { name: file.filename || 'upload', title: titleValue, mediaType: file.mimetype, bytes };
 }
 
-function readJson(body: z.output<typeof jsonDocument> | undefined): DocumentInput {
+function readJson(body: z.output<typeof jsonDocument> | null | undefined): DocumentInput {
   if (!body) throw new HttpError(422, 'invalid_request', 'send the document as multipart/form-data (field "file") or as JSON {title, content, format}');
   return { name: body.title, title: body.title, format: body.format, bytes: new TextEncoder().encode(body.content) };
 }
