@@ -29,7 +29,7 @@ const CONCEPTS: Record<string, string[]> = {
   documents: ['bring', 'document', 'passport', 'pas', 'doklad', 'документ', 'паспорт', 'взят', 'взяти', 'принес', 'vziat', 'preukaz', 'card', 'identity'],
   guarantee: ['guarant', 'warrant', 'záruk', 'zaruk', 'гарант'],
   pregnancy: ['pregnan', 'tehotn', 'беремен', 'вагітн', 'kojen', 'breastfeed', 'кормл', 'годуван'],
-  hours: ['open', 'hour', 'otvar', 'ordinac', 'hodin', 'час', 'годин', 'работ', 'робот', 'close', 'zatvor', 'закрыт', 'зачинен', 'monday', 'pondel', 'понедел', 'понеділ', 'friday', 'piatok', 'пятниц', "п'ятниц"],
+  hours: ['open', 'hour', 'otvar', 'otvor', 'ordinac', 'hodin', 'час', 'годин', 'работ', 'робот', 'close', 'zatvor', 'закрыт', 'зачинен', 'monday', 'pondel', 'понедел', 'понеділ', 'friday', 'piatok', 'пятниц', "п'ятниц"],
   appointment: ['appoint', 'book', 'objedn', 'termin', 'запис', 'прием', 'прийом', 'визит', 'візит', 'visit', 'navstev'],
   ukraine: ['ukrain', 'украин', 'україн', 'tempor', 'docasn', 'тимчасов', 'временн', 'захист', 'защит', 'refugee', 'utecen', 'беженц', 'біженц'],
   anaesthesia: ['anesth', 'anaesth', 'anestez', 'анестез', 'обезбол', 'знебол', 'numb', 'umrtv'],
