@@ -57,16 +57,14 @@ function splitLong(paragraph: string, sizeChars: number): string[] {
 function splitWords(text: string, sizeChars: number): string[] {
   const parts: string[] = [];
   let current = '';
-  for (const word of text.split(' ')) {
-    for (let start = 0; start < word.length || start === 0; start += sizeChars) {
-      const piece = word.slice(start, start + sizeChars);
-      if (current && current.length + 1 + piece.length > sizeChars) {
-        parts.push(current);
-        current = piece;
-      } else {
-        current = current ? `${current} ${piece}` : piece;
-      }
-      if (word.length === 0) break;
+  // A word longer than a passage (a URL, a code) is cut into pieces of the passage's length.
+  const pieces = text.split(' ').flatMap((word) => word.match(new RegExp(`.{1,${sizeChars}}`, 'gsu')) ?? []);
+  for (const piece of pieces) {
+    if (current && current.length + 1 + piece.length > sizeChars) {
+      parts.push(current);
+      current = piece;
+    } else {
+      current = current ? `${current} ${piece}` : piece;
     }
   }
   if (current) parts.push(current);

@@ -1,6 +1,6 @@
 // Vectors kept in the chunk rows as real[], scored exactly in process from an index reloaded when the knowledge base changes.
 import type { Queryable } from '../db/db.ts';
-import { loadEmbeddedChunks, type KnowledgeState, type Passage } from './documents-repo.ts';
+import { loadEmbeddedChunks, type Passage } from './documents-repo.ts';
 import type { VectorHit, VectorStore } from './vector-store.ts';
 
 interface LoadedIndex {

@@ -111,7 +111,7 @@ function hashOf(format: DocumentFormat, input: DocumentInput, chunking: ChunkOpt
     .digest('hex');
 }
 
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

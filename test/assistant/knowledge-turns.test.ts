@@ -90,6 +90,15 @@ describe('knowledge in the conversation', () => {
     assert.ok(logLines.some((line) => line.includes('knowledge retrieval passed its deadline; answering without passages')));
   });
 
+  it('counts retrievals, the passages they returned and the embedding requests in /metrics', async () => {
+    standIn.enqueue({ text: 'It costs 40 euros.' });
+    await postJson(`${server.url}/v1/text`, { text: 'How much is a check-up?', language: 'en' });
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /^phone_assistant_knowledge_retrieval_duration_seconds_count\{outcome="ok"\} [1-9]\d*$/m);
+    assert.match(metrics, /^phone_assistant_knowledge_passages_returned_count [1-9]\d*$/m);
+    assert.match(metrics, /^phone_assistant_embedding_requests_total\{outcome="ok"\} [1-9]\d*$/m);
+  });
+
   it('a Twilio voice turn: the passage answering the caller reaches the model', async () => {
     const call = new PhoneCall(server.url);
     const greeting = await call.start();
