@@ -66,7 +66,7 @@ function quantile(sorted: number[], q: number): number {
 
 async function measure(label: string, db: Db, standIn: LlmStandIn): Promise<void> {
   const config = loadConfig({ NODE_ENV: 'test', OPENAI_BASE_URL: standIn.openaiBaseUrl, OPENAI_API_KEY: 'sk-bench' });
-  const log = { warn: (_: unknown, msg: string) => process.stderr.write(`warning: ${msg}\n`) };
+  const log = { warn: ({ err }: { err: unknown }, msg: string) => process.stderr.write(`warning: ${msg}: ${String(err)}\n`) };
   const writer = createKnowledgeBase({ db, config, log });
   const documents = syntheticDocuments(CHUNKS);
   const startedMs = performance.now();
