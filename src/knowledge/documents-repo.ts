@@ -137,6 +137,11 @@ export async function chunkTexts(db: Queryable, documentId: string): Promise<{ i
   return rows;
 }
 
+export async function hasNoChunks(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query<{ empty: boolean }>('SELECT NOT EXISTS (SELECT 1 FROM knowledge_chunks) AS empty');
+  return rows[0]!.empty;
+}
+
 export interface TextHit extends Passage {
   rank: number;
 }

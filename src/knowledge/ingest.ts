@@ -6,7 +6,6 @@ import type { Db } from '../db/db.ts';
 import { chunkSections, type ChunkOptions } from './chunk.ts';
 import { deleteDocument, findDocumentByName, insertDocument, type NewChunk } from './documents-repo.ts';
 import type { Embedder } from './embedder.ts';
-import { extractSections } from './extract.ts';
 import { detectFormat, KnowledgeInputError, type DocumentFormat } from './formats.ts';
 import { detectLanguage } from './language.ts';
 import type { VectorStore } from './vector-store.ts';
@@ -63,6 +62,8 @@ export async function ingestDocument(deps: IngestDeps, input: DocumentInput, pro
     return { id: existing.id, name, title: existing.title, chunks: existing.chunks, status: 'unchanged' };
   }
 
+  // The parsers (pdf.js among them) load on the first document, not with every server start.
+  const { extractSections } = await import('./extract.ts');
   const sections = await extractSections(name, format, input.bytes);
   const title = input.title?.trim() || sections.find((s) => s.headings.length > 0)?.headings[0] || path.parse(name).name;
   const pieces = chunkSections(title, sections, deps.chunking);

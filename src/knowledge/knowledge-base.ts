@@ -61,7 +61,7 @@ export function createKnowledgeBase(deps: KnowledgeDeps): KnowledgeBase {
     description: embedder ? `full text + ${vectors.description}, embeddings from ${embedder.model}` : 'full text only (no embedding endpoint configured)',
     embeddingModel: embedder?.model ?? null,
     add: (input, progress) =>
-      ingestDocument(
+      changing(() => ingestDocument(
         {
           db,
           embedder,
@@ -74,10 +74,10 @@ export function createKnowledgeBase(deps: KnowledgeDeps): KnowledgeBase {
         },
         input,
         progress,
-      ),
+      )),
     list: () => listDocuments(db),
     async remove(id) {
-      const removed = await db.transaction((tx) => deleteDocument(tx, id));
+      const removed = await changing(() => db.transaction((tx) => deleteDocument(tx, id)));
       if (removed) await forget([id]);
       return removed;
     },
@@ -85,12 +85,20 @@ export function createKnowledgeBase(deps: KnowledgeDeps): KnowledgeBase {
     async reindex(all, progress) {
       const stale = (await listDocuments(db)).filter((document) => all || document.embeddingModel !== (embedder?.model ?? null));
       for (const [i, document] of stale.entries()) {
-        await reembed(document);
+        await changing(() => reembed(document));
         progress?.(document, i + 1, stale.length);
       }
       return stale.length;
     },
   };
+
+  async function changing<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } finally {
+      retriever.changed();
+    }
+  }
 
   async function reembed(document: StoredDocument): Promise<void> {
     const chunks = await chunkTexts(db, document.id);

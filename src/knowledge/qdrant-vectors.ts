@@ -1,5 +1,5 @@
 // Vectors kept in Qdrant (QDRANT_URL), through the official client; passages are read back from the database by id.
-import { QdrantClient } from '@qdrant/js-client-rest';
+import type { QdrantClient } from '@qdrant/js-client-rest';
 import { passagesByIds } from './documents-repo.ts';
 import type { VectorStore } from './vector-store.ts';
 
@@ -23,12 +23,17 @@ export class VectorDimensionError extends Error {
 }
 
 export function createQdrantVectors(options: QdrantOptions): VectorStore {
-  const client = new QdrantClient({ url: options.url, apiKey: options.apiKey, timeout: options.timeoutMs ?? 10_000 });
   const name = options.collection;
   let knownDims: number | undefined;
+  // Loaded on first use, so a server without Qdrant never loads the client.
+  let loaded: Promise<QdrantClient> | undefined;
+  const connect = () =>
+    (loaded ??= import('@qdrant/js-client-rest').then(
+      ({ QdrantClient: Client }) => new Client({ url: options.url, apiKey: options.apiKey, timeout: options.timeoutMs ?? 10_000 }),
+    ));
 
   // Created on first use with the model's length; a collection of another length is never written to.
-  async function ensureCollection(dims: number): Promise<void> {
+  async function ensureCollection(client: QdrantClient, dims: number): Promise<void> {
     if (knownDims === undefined) {
       const { exists } = await client.collectionExists(name);
       if (exists) {
@@ -53,7 +58,8 @@ export function createQdrantVectors(options: QdrantOptions): VectorStore {
     vectorsInRows: false,
     async put(documentId, model, points) {
       if (points.length === 0) return;
-      await ensureCollection(points[0]!.vector.length);
+      const client = await connect();
+      await ensureCollection(client, points[0]!.vector.length);
       for (let start = 0; start < points.length; start += UPSERT_BATCH) {
         await client.upsert(name, {
           wait: true,
@@ -67,11 +73,13 @@ export function createQdrantVectors(options: QdrantOptions): VectorStore {
     },
     async removeDocuments(documentIds) {
       if (documentIds.length === 0) return;
+      const client = await connect();
       if (knownDims === undefined && !(await client.collectionExists(name)).exists) return;
       await client.delete(name, { wait: true, filter: { must: [{ key: 'document_id', match: { any: [...documentIds] } }] } });
     },
     async search(db, vector, model, _state, limit, minScore) {
-      await ensureCollection(vector.length);
+      const client = await connect();
+      await ensureCollection(client, vector.length);
       const { points } = await client.query(name, {
         query: [...vector],
         limit,

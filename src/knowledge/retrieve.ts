@@ -1,7 +1,7 @@
 // Hybrid retrieval: full-text and vector rankings fused by reciprocal rank, for one query in one language.
 import type { Language } from '../config.ts';
 import type { Db } from '../db/db.ts';
-import { fullTextSearch, type KnowledgeState, type Passage } from './documents-repo.ts';
+import { fullTextSearch, hasNoChunks, type KnowledgeState, type Passage } from './documents-repo.ts';
 import type { Embedder } from './embedder.ts';
 import { prefixQuery, SEARCH_CONFIG } from './text-search.ts';
 import type { VectorStore } from './vector-store.ts';
@@ -33,12 +33,32 @@ const EMPTY_RECHECK_MS = 1_000;
 
 export interface Retriever {
   search(query: string, language: Language, limit: number, signal?: AbortSignal): Promise<SearchResult[]>;
+  /** Told when this process changed the knowledge base, so an "empty" seen before is not trusted. */
+  changed(): void;
 }
 
 export function createRetriever(deps: RetrieveDeps): Retriever {
   const model = deps.embedder?.model ?? null;
-  // When the last search found the knowledge base empty: until EMPTY_RECHECK_MS later, searches cost nothing.
-  let foundEmptyAt: number | undefined;
+  // When the knowledge base was last seen empty (undefined: it was not): until EMPTY_RECHECK_MS later,
+  // searches cost no query. It starts as "long ago", so the first search looks before it queries text.
+  let foundEmptyAt: number | undefined = -Infinity;
+  // The one look at an empty-or-unknown knowledge base that concurrent searches share, so a burst
+  // of turns on a business without documents makes one query, not one each.
+  let emptyCheck: Promise<boolean> | undefined;
+
+  async function isEmpty(): Promise<boolean> {
+    if (foundEmptyAt === undefined) return false;
+    if (performance.now() - foundEmptyAt < EMPTY_RECHECK_MS) return true;
+    emptyCheck ??= hasNoChunks(deps.db)
+      .then((empty) => {
+        foundEmptyAt = empty ? performance.now() : undefined;
+        return empty;
+      })
+      .finally(() => {
+        emptyCheck = undefined;
+      });
+    return emptyCheck;
+  }
 
   async function vectorHits(query: string, state: KnowledgeState, candidates: number, signal?: AbortSignal): Promise<Passage[]> {
     if (!deps.embedder || !model || state.embeddedDocuments === 0) return [];
@@ -55,13 +75,16 @@ export function createRetriever(deps: RetrieveDeps): Retriever {
 
   return {
     async search(query, language, limit, signal) {
-      if (foundEmptyAt !== undefined && performance.now() - foundEmptyAt < EMPTY_RECHECK_MS) return [];
+      if (await isEmpty()) return [];
       const candidates = Math.max(MIN_CANDIDATES, limit * CANDIDATES_PER_RESULT);
       const prefix = SEARCH_CONFIG[language] === 'simple' ? prefixQuery(language as 'uk' | 'sk', query) : null;
       const text = await fullTextSearch(deps.db, { language, text: query, prefixQuery: prefix }, candidates, model);
       foundEmptyAt = text.state.chunks === 0 ? performance.now() : undefined;
       const vector = await vectorHits(query, text.state, candidates, signal);
       return fuse(text.hits, vector, limit);
+    },
+    changed() {
+      if (foundEmptyAt !== undefined) foundEmptyAt = -Infinity;
     },
   };
 }
