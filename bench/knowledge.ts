@@ -129,7 +129,7 @@ try {
   await pglite.close();
   const database = await createTestDatabase();
   if (database) {
-    const postgres = await openPostgres({ url: database.url, poolSize: 2, poolMaxOverflow: 2, poolIdleTimeoutMs: 10_000, poolAcquireTimeoutMs: 5_000 });
+    const postgres = await openPostgres({ url: database.url, poolSize: 2, poolMaxOverflow: 2, poolIdleTimeoutMs: 10_000, poolAcquireTimeoutMs: 5_000, queryTimeoutMs: 30_000, statementTimeoutMs: 25_000 });
     try {
       await migrate(postgres);
       await measure('PostgreSQL', postgres, standIn);

@@ -1,4 +1,5 @@
 // buildApp: wires configuration and dependencies into a Fastify app with every route.
+import path from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { LanguageModel } from 'ai';
@@ -15,6 +16,8 @@ import { loadPromptTemplates } from './assistant/system-prompt.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/db.ts';
 import { openDb } from './db/open-db.ts';
+import { openSpool } from './jobs/spool.ts';
+import { startSpoolReplayer } from './jobs/spool-replayer.ts';
 import { createLanguageModel } from './llm/provider.ts';
 import { createKnowledgeBase, type KnowledgeBase } from './knowledge/knowledge-base.ts';
 import { observedKnowledge } from './knowledge/observed.ts';
@@ -71,7 +74,11 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   await registerOpenApi(fastify);
   const inFlight = new Set<Promise<unknown>>();
   const tracked = trackInFlight(fastify, inFlight);
+  // Webhooks that could not reach the database wait here, on disk, until it takes them.
+  const spool = await openSpool(path.join(config.database.dataDir, 'spool'));
+  const replayer = startSpoolReplayer({ spool, db, log: logger, intervalMs: config.spoolReplayIntervalMs });
   fastify.addHook('onClose', async () => {
+    await replayer.stop();
     // Handlers and voice turns still running (their callers may have gone) finish before the pool closes.
     await tracked.drained();
     if (!deps.db) await db.close();
@@ -123,6 +130,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     replyDeadlineMs: config.twilio.replyDeadlineMs,
     turnTimeoutMs: config.llmTurnTimeoutMs,
     inFlight,
+    spool,
     authToken: await resolveTwilioAuthToken(config, logger),
     limitCaller: rateLimits.caller,
   });

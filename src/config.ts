@@ -77,6 +77,9 @@ const envSchema = z.object({
   DB_POOL_MAX_OVERFLOW: integer(5, 0, 200),
   DB_POOL_IDLE_TIMEOUT_MS: integer(10_000, 100, 3_600_000),
   DB_POOL_ACQUIRE_TIMEOUT_MS: integer(2_000, 50, 60_000),
+  DB_QUERY_TIMEOUT_MS: integer(3_000, 100, 3_600_000),
+  DB_STATEMENT_TIMEOUT_MS: integer(2_500, 50, 3_600_000),
+  SPOOL_REPLAY_INTERVAL_MS: integer(5_000, 100, 3_600_000),
   REDIS_URL: url(['redis:', 'rediss:'], 'must be a redis:// or rediss:// URL'),
   LLM_PROVIDER: optionalText.pipe(z.enum(['openai', 'anthropic'], { error: 'must be openai or anthropic' }).optional()),
   OPENAI_API_KEY: optionalText,
@@ -152,7 +155,13 @@ export interface Config {
     poolMaxOverflow: number;
     poolIdleTimeoutMs: number;
     poolAcquireTimeoutMs: number;
+    /** No answer to a statement within this: the connection is dropped and the request answers its fallback. */
+    queryTimeoutMs: number;
+    /** PostgreSQL's statement_timeout, below queryTimeoutMs: a slow but live server cancels the statement itself. */
+    statementTimeoutMs: number;
   };
+  /** How often webhooks kept in DATA_DIR/spool during a database outage are offered to the database again. */
+  spoolReplayIntervalMs: number;
   redisUrl: string | undefined;
   /** null when no provider is configured: the assistant then cannot answer by itself. */
   llm: LlmConfig | null;
@@ -226,6 +235,13 @@ function checkKnowledge(env: Env, problems: string[]): void {
   if (env.KNOWLEDGE_CHUNK_OVERLAP >= env.KNOWLEDGE_CHUNK_SIZE) problems.push('KNOWLEDGE_CHUNK_OVERLAP must be smaller than KNOWLEDGE_CHUNK_SIZE');
 }
 
+function checkDatabaseTimeouts(env: Env, problems: string[]): void {
+  // The server's own cancel must come first, or a merely slow statement would cost a connection.
+  if (env.DB_STATEMENT_TIMEOUT_MS >= env.DB_QUERY_TIMEOUT_MS) {
+    problems.push(`DB_STATEMENT_TIMEOUT_MS (${env.DB_STATEMENT_TIMEOUT_MS}) must be less than DB_QUERY_TIMEOUT_MS (${env.DB_QUERY_TIMEOUT_MS})`);
+  }
+}
+
 export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<Config> {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
@@ -236,6 +252,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const llm = pickLlm(env, problems);
   checkProduction(env, problems);
   checkKnowledge(env, problems);
+  checkDatabaseTimeouts(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze({
@@ -258,7 +275,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       poolMaxOverflow: env.DB_POOL_MAX_OVERFLOW,
       poolIdleTimeoutMs: env.DB_POOL_IDLE_TIMEOUT_MS,
       poolAcquireTimeoutMs: env.DB_POOL_ACQUIRE_TIMEOUT_MS,
+      queryTimeoutMs: env.DB_QUERY_TIMEOUT_MS,
+      statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
     },
+    spoolReplayIntervalMs: env.SPOOL_REPLAY_INTERVAL_MS,
     redisUrl: env.REDIS_URL,
     llm,
     llmTurnTimeoutMs: env.LLM_TURN_TIMEOUT_MS,

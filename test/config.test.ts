@@ -55,6 +55,8 @@ describe('loadConfig', () => {
     { name: 'DATABASE_URL scheme', bad: { DATABASE_URL: 'mysql://localhost/db' }, good: { DATABASE_URL: 'postgres://u@localhost/db' }, message: /^DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL$/ },
     { name: 'DB_POOL_SIZE range', bad: { DB_POOL_SIZE: '0' }, good: { DB_POOL_SIZE: '10' }, message: /^DB_POOL_SIZE must be a whole number from 1 to 200$/ },
     { name: 'DB_POOL_MAX_OVERFLOW range', bad: { DB_POOL_MAX_OVERFLOW: '-1' }, good: { DB_POOL_MAX_OVERFLOW: '0' }, message: /^DB_POOL_MAX_OVERFLOW must be a whole number/ },
+    { name: 'DB_QUERY_TIMEOUT_MS range', bad: { DB_QUERY_TIMEOUT_MS: '10' }, good: { DB_QUERY_TIMEOUT_MS: '5000' }, message: /^DB_QUERY_TIMEOUT_MS must be a whole number/ },
+    { name: 'statement timeout below the query timeout', bad: { DB_STATEMENT_TIMEOUT_MS: '3000' }, good: { DB_STATEMENT_TIMEOUT_MS: '2000' }, message: /^DB_STATEMENT_TIMEOUT_MS \(3000\) must be less than DB_QUERY_TIMEOUT_MS \(3000\)$/ },
     { name: 'REDIS_URL scheme', bad: { REDIS_URL: 'http://localhost' }, good: { REDIS_URL: 'redis://127.0.0.1:6379' }, message: /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL$/ },
     { name: 'LLM_PROVIDER choice', bad: { LLM_PROVIDER: 'gemini' }, good: { LLM_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-x' }, message: /^LLM_PROVIDER must be openai or anthropic$/ },
     { name: 'OPENAI_BASE_URL parses', bad: { OPENAI_BASE_URL: 'not a url' }, good: { OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }, message: /^OPENAI_BASE_URL must be an http\(s\) URL/ },

@@ -1,6 +1,7 @@
 // The assistant engine: one caller turn in, a stream of events out, whatever the transport.
 import { generateText, stepCountIs, streamText, type LanguageModel, type ModelMessage, type ToolSet } from 'ai';
 import type { Logger } from 'pino';
+import { wellFormedDeep, wellFormedText } from '../clean-text.ts';
 import type { Db } from '../db/db.ts';
 import { appendMessages, loadRecentMessages, type Channel, type Conversation } from '../db/conversations-repo.ts';
 import { classifyLlmError, summarizeLlmError } from '../llm/errors.ts';
@@ -144,9 +145,11 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       yield { type: 'failed', cause, apology: apology(conversation.language, cause), llmMs };
       return;
     }
-    await appendMessages(deps.db, conversation.id, [userMessage, ...responseMessages]);
+    // A model can answer with lone surrogates, noncharacters or NUL: jsonb refuses them and XML
+    // cannot carry them, so the turn is stored and handed on only as well-formed text.
+    await appendMessages(deps.db, conversation.id, wellFormedDeep([userMessage, ...responseMessages]));
     log.debug({ elapsedMs: Math.round(performance.now() - startedMs), actions }, 'turn complete');
-    yield { type: 'done', reply: reply.trim(), actions, llmMs };
+    yield { type: 'done', reply: wellFormedText(reply).trim(), actions, llmMs };
   }
 
   return { runTurn: deps.observer ? observeTurns(runTurn, deps.observer) : runTurn };

@@ -1,6 +1,6 @@
 // Phone calls and SMS threads: conversations found by what Twilio tells us (CallSid, caller).
 import type { Language } from '../config.ts';
-import { COLUMNS, toConversation, type Conversation, type ConversationRow } from './conversations-repo.ts';
+import { COLUMNS, setConversationLanguage, toConversation, type Conversation, type ConversationRow } from './conversations-repo.ts';
 import type { Queryable } from './db.ts';
 
 /** Opens the call's conversation, or resumes it when Twilio calls a webhook again; `created` tells which. */
@@ -23,8 +23,17 @@ export async function findCallConversation(db: Queryable, callSid: string): Prom
   return rows[0] ? toConversation(rows[0]) : null;
 }
 
-/** The caller's SMS conversation if they wrote within the last day, else a new one. */
-export async function openSmsConversation(db: Queryable, caller: string | null, language: Language): Promise<Conversation> {
+/**
+ * The caller's SMS conversation if they wrote within the last day, else a new one. The thread's
+ * language follows the one the caller writes in (`written`); when that could not be told, a
+ * thread keeps its own, and a new one takes `fallback`.
+ */
+export async function openSmsConversation(
+  db: Queryable,
+  caller: string | null,
+  language: { written: Language | null; fallback: Language },
+): Promise<Conversation> {
+  const { written, fallback } = language;
   if (caller) {
     const { rows } = await db.query<ConversationRow>(
       `SELECT ${COLUMNS} FROM conversations
@@ -32,11 +41,13 @@ export async function openSmsConversation(db: Queryable, caller: string | null, 
        ORDER BY updated_at DESC LIMIT 1`,
       [caller],
     );
-    if (rows[0]) return toConversation(rows[0]);
+    const found = rows[0] ? toConversation(rows[0]) : null;
+    if (found && (written === null || written === found.language)) return found;
+    if (found && written) return setConversationLanguage(db, found.id, written);
   }
   const { rows } = await db.query<ConversationRow>(
     `INSERT INTO conversations (channel, caller, language) VALUES ('sms', $1, $2) RETURNING ${COLUMNS}`,
-    [caller, language],
+    [caller, written ?? fallback],
   );
   return toConversation(rows[0]!);
 }

@@ -23,6 +23,8 @@ export async function openDb(config: Config['database'], logger?: DbLogger): Pro
       poolMaxOverflow: config.poolMaxOverflow,
       poolIdleTimeoutMs: config.poolIdleTimeoutMs,
       poolAcquireTimeoutMs: config.poolAcquireTimeoutMs,
+      queryTimeoutMs: config.queryTimeoutMs,
+      statementTimeoutMs: config.statementTimeoutMs,
       onIdleConnectionError: (err) => logger?.warn({ err }, 'database dropped an idle pooled connection'),
     });
   } else {

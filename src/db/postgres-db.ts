@@ -1,4 +1,4 @@
-// Db over a pg Pool: steady connections plus burst overflow, a lost connection retried once on a fresh one.
+// Db over a pg Pool: steady connections plus burst overflow, a lost connection retried once on a fresh one, every wait bounded.
 import pg from 'pg';
 import type { CustomTypesConfig, PoolClient, QueryResult } from 'pg';
 import { DbUnavailableError } from './db.ts';
@@ -15,6 +15,14 @@ export interface PostgresOptions {
   poolIdleTimeoutMs: number;
   /** How long a query waits for a connection before failing with DbUnavailableError. */
   poolAcquireTimeoutMs: number;
+  /**
+   * How long the client waits for the answer to one statement; then it fails with
+   * DbUnavailableError and its connection is discarded. Catches a server that no longer answers
+   * at all (frozen, failing over, partitioned), which no server-side timeout can.
+   */
+  queryTimeoutMs: number;
+  /** PostgreSQL's statement_timeout: a live but slow server cancels the statement itself. Below queryTimeoutMs. */
+  statementTimeoutMs: number;
   /** Shown in pg_stat_activity; defaults to 'phone-assistant'. */
   applicationName?: string;
   /** Told when the server drops a connection resting in the pool (it is replaced when next needed). */
@@ -22,6 +30,10 @@ export interface PostgresOptions {
 }
 
 const POOL_TIMEOUT_MESSAGE = 'timeout exceeded when trying to connect';
+// pg's message when query_timeout passes without an answer; it carries no code.
+const QUERY_TIMEOUT_MESSAGE = 'Query read timeout';
+// query_canceled: statement_timeout (or an operator's pg_cancel_backend) stopped the statement.
+const CANCELED_SQLSTATE = '57014';
 
 // Scoped to our pool rather than set on pg.types, which is global to every pg user in the process.
 const types: CustomTypesConfig = {
@@ -43,6 +55,9 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
     max: maxConnections,
     idleTimeoutMillis: opts.poolIdleTimeoutMs,
     connectionTimeoutMillis: opts.poolAcquireTimeoutMs,
+    // After a query_timeout pg leaves the connection waiting for the lost answer: checkin() discards it.
+    query_timeout: opts.queryTimeoutMs,
+    statement_timeout: opts.statementTimeoutMs,
     types,
   });
   // Without a listener, a connection the server kills while it rests in the pool crashes the process.
@@ -99,7 +114,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
         checkin(client, false);
         return result;
       } catch (err) {
-        checkin(client, isConnectionLost(err));
+        checkin(client, isUnusable(err));
         throw err;
       }
     });
@@ -129,7 +144,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
         try {
           return await execute<Row>(client, sql, params);
         } catch (err) {
-          throw unavailableIfLost(err);
+          throw asDbUnavailable(err);
         }
       },
     };
@@ -141,12 +156,16 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
       return result;
     } catch (err) {
       open = false;
-      const rolledBack = await client.query('ROLLBACK').then(
-        () => true,
-        () => false,
-      );
+      // A connection still waiting for an answer would only queue ROLLBACK behind it: dropping
+      // the connection rolls the transaction back on the server just as well.
+      const rolledBack =
+        !isUnusable(unwrap(err)) &&
+        (await client.query('ROLLBACK').then(
+          () => true,
+          () => false,
+        ));
       checkin(client, !rolledBack);
-      throw unavailableIfLost(err);
+      throw asDbUnavailable(err);
     }
   }
 
@@ -172,18 +191,41 @@ async function retryIfLost<R>(attempt: (since: number | undefined) => Promise<R>
   try {
     return await attempt(undefined);
   } catch (err) {
-    if (err instanceof DbUnavailableError || !isConnectionLost(err)) throw err;
+    if (err instanceof DbUnavailableError || !isConnectionLost(err)) throw asDbUnavailable(err);
     try {
       return await attempt(performance.now());
     } catch (retryErr) {
-      throw unavailableIfLost(retryErr);
+      throw asDbUnavailable(retryErr);
     }
   }
 }
 
-function unavailableIfLost(err: unknown): unknown {
-  if (err instanceof DbUnavailableError || !isConnectionLost(err)) return err;
-  return new DbUnavailableError(`lost the database connection: ${errorText(err)}`, { cause: err });
+/** True when the client gave up waiting for the answer (query_timeout); the connection still awaits it. */
+function isQueryTimeout(err: unknown): boolean {
+  return err instanceof Error && !('code' in err) && err.message === QUERY_TIMEOUT_MESSAGE;
+}
+
+function isStatementTimeout(err: unknown): boolean {
+  return err instanceof Error && 'code' in err && err.code === CANCELED_SQLSTATE;
+}
+
+/** True when the connection must not serve another statement: it died, or it still awaits an answer that timed out. */
+function isUnusable(err: unknown): boolean {
+  return isConnectionLost(err) || isQueryTimeout(err);
+}
+
+/** The driver's error behind one this module wrapped. */
+function unwrap(err: unknown): unknown {
+  return err instanceof DbUnavailableError ? err.cause : err;
+}
+
+/** Failures of the database rather than of the statement become DbUnavailableError: the caller answers 503 or its fallback. */
+function asDbUnavailable(err: unknown): unknown {
+  if (err instanceof DbUnavailableError) return err;
+  if (isConnectionLost(err)) return new DbUnavailableError(`lost the database connection: ${errorText(err)}`, { cause: err });
+  if (isQueryTimeout(err)) return new DbUnavailableError('the database did not answer in time', { cause: err });
+  if (isStatementTimeout(err)) return new DbUnavailableError('the database was too slow: statement timeout', { cause: err });
+  return err;
 }
 
 async function execute<Row extends object>(client: PoolClient, sql: string, params: readonly unknown[] | undefined): Promise<{ rows: Row[] }> {

@@ -1,6 +1,9 @@
 // Idempotent webhook replies: claim a key, compute once, store the body; others wait for it.
 import type { Queryable } from './db.ts';
 
+/** The key of an SMS's reply: Twilio's MessageSid identifies the message, whoever handles it. */
+export const smsReplyKey = (messageSid: string): string => `sms:${messageSid}`;
+
 export interface WebhookReply {
   status: 'pending' | 'done';
   body: string | null;
@@ -34,6 +37,21 @@ export async function findReply(db: Queryable, key: string): Promise<WebhookRepl
 export async function countReplies(db: Queryable, conversationId: string): Promise<number> {
   const { rows } = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM webhook_replies WHERE conversation_id = $1', [conversationId]);
   return rows[0]!.count;
+}
+
+/**
+ * Records `body` as the reply under `key`, taking over a claim left pending by a request that
+ * gave up. False when a reply is already done there: whatever `body` stands for was handled.
+ */
+export async function recordReplyOnce(db: Queryable, key: string, conversationId: string, body: string): Promise<boolean> {
+  const { rows } = await db.query(
+    `INSERT INTO webhook_replies (key, conversation_id, status, body, completed_at) VALUES ($1, $2, 'done', $3, now())
+     ON CONFLICT (key) DO UPDATE SET conversation_id = EXCLUDED.conversation_id, status = 'done', body = EXCLUDED.body, completed_at = now()
+     WHERE webhook_replies.status = 'pending'
+     RETURNING key`,
+    [key, conversationId, body],
+  );
+  return rows.length === 1;
 }
 
 /** Gives a claim up, so that a retry computes the reply afresh. */

@@ -4,8 +4,9 @@ import { phrase } from '../assistant/phrases.ts';
 import type { Language } from '../config.ts';
 import { findCallConversation } from '../db/calls-repo.ts';
 import type { Db } from '../db/db.ts';
+import { detectLanguage } from '../detect-language.ts';
 import { gatherTwiml, smsTwiml, TWIML_CONTENT_TYPE } from './twiml.ts';
-import { voiceAction } from './voice-turn.ts';
+import { callLanguage, voiceAction } from './voice-turn.ts';
 
 export interface CallerLimitDeps {
   db: Db;
@@ -33,13 +34,15 @@ export function callerRateLimit(deps: CallerLimitDeps): (request: FastifyRequest
     if (!isCallerTurn(request) || !(await deps.limitCaller(request))) return undefined;
     request.log.info({ route: request.routeOptions.url }, 'caller rate limited');
     if (request.routeOptions.url === '/twilio/sms') {
-      return reply.type(TWIML_CONTENT_TYPE).send(smsTwiml(phrase(deps.defaultLanguage, 'rate_limited_caller')));
+      const body = bodyOf(request).Body;
+      const language = (typeof body === 'string' ? detectLanguage(body) : null) ?? deps.defaultLanguage;
+      return reply.type(TWIML_CONTENT_TYPE).send(smsTwiml(phrase(language, 'rate_limited_caller')));
     }
     const callSid = bodyOf(request).CallSid;
     const conversation = typeof callSid === 'string' ? await findCallConversation(deps.db, callSid) : null;
     const language = conversation?.language ?? deps.defaultLanguage;
     // The same turn again: nothing of this one was stored, so the caller simply says it once more.
     const turn = Number(queryOf(request).turn);
-    return reply.type(TWIML_CONTENT_TYPE).send(gatherTwiml(language, phrase(language, 'rate_limited_caller'), voiceAction(turn)));
+    return reply.type(TWIML_CONTENT_TYPE).send(gatherTwiml(language, phrase(language, 'rate_limited_caller'), voiceAction(turn, callLanguage(language, deps.defaultLanguage))));
   };
 }

@@ -1,6 +1,6 @@
 // zod schemas for the form bodies Twilio posts to our webhooks.
 import { z } from 'zod';
-import { cleanText } from '../clean-text.ts';
+import { cleanText, clipText } from '../clean-text.ts';
 import { normalizePhone } from '../phone.ts';
 
 const SID_MAX = 64;
@@ -24,19 +24,8 @@ const callSid = sid(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio call SID (CA follow
 const accountSid = sid(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio account SID (AC followed by 32 hex digits)');
 const messageSid = sid(/^(SM|MM)[0-9a-fA-F]{32}$/, 'must be a Twilio message SID (SM or MM followed by 32 hex digits)');
 
-/** Cuts to `max` characters (code points, as zod's `max` counts them), then trims what the cut exposed. */
-function clip(text: string, max: number): string {
-  const cleaned = cleanText(text);
-  if (cleaned.length <= max) return cleaned;
-  let end = 0;
-  let count = 0;
-  for (const character of cleaned) {
-    if (count === max) break;
-    end += character.length;
-    count += 1;
-  }
-  return cleaned.slice(0, end).trimEnd();
-}
+/** Cleans, then cuts to `max` characters (code points, as zod's `max` counts them), at a word's end when one is near. */
+const clip = (text: string, max: number) => clipText(cleanText(text), max);
 
 // A caller cannot fix what the speech recogniser or their phone produced, so long text is
 // truncated rather than rejected.

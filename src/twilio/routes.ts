@@ -1,15 +1,16 @@
-// The /twilio scope: form bodies, signature check before validation, and the webhook routes.
+// The /twilio scope: form bodies only, signature check before validation, and the webhook routes.
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { apology } from '../assistant/phrases.ts';
-import type { Config } from '../config.ts';
+import { LANGUAGES, type Config } from '../config.ts';
 import { callerRateLimit, type CallerLimitDeps } from './caller-limit.ts';
+import { requireFormBody } from './form-content-type.ts';
 import { registerSmsRoute, type SmsRouteDeps } from './sms-route.ts';
 import { verifyTwilioSignature } from './signature.ts';
 import { registerStatusRoute } from './status-route.ts';
 import { gatherTwiml, TWIML_CONTENT_TYPE } from './twiml.ts';
 import { registerVoiceRoutes, type VoiceRouteDeps } from './voice-routes.ts';
-import { voiceAction } from './voice-turn.ts';
+import { callLanguage, voiceAction } from './voice-turn.ts';
 
 export interface TwilioDeps extends VoiceRouteDeps, SmsRouteDeps, CallerLimitDeps {
   /** null when validation is off. */
@@ -19,6 +20,8 @@ export interface TwilioDeps extends VoiceRouteDeps, SmsRouteDeps, CallerLimitDep
 export async function registerTwilioRoutes(app: FastifyInstance, config: Readonly<Config>, deps: TwilioDeps): Promise<void> {
   await app.register(async (scope) => {
     await scope.register(formbody);
+    // First of all: a body Twilio never sends is refused before it is parsed or its signature checked.
+    scope.addHook('onRequest', requireFormBody);
     scope.addHook('preValidation', verifyTwilioSignature({ authToken: deps.authToken, publicUrl: config.publicUrl, trustProxy: config.trustProxy }));
     // After validation, so the limit is keyed by the verified, normalised caller.
     scope.addHook('preHandler', callerRateLimit(deps));
@@ -27,10 +30,14 @@ export async function registerTwilioRoutes(app: FastifyInstance, config: Readonl
       // becomes an apology and the call goes on, at the same turn.
       const isVoice = request.url.startsWith('/twilio/voice') || request.url.startsWith('/twilio/incoming');
       if (!isVoice || error.validation || (error.statusCode ?? 500) < 500) throw error;
+      // A database that does not answer ends here too (DbUnavailableError, or the webhook's spent budget).
       request.log.error({ err: error }, 'voice webhook failed');
-      const turn = Number(new URL(request.url, 'http://local').searchParams.get('turn') ?? 1) || 1;
-      const language = deps.defaultLanguage;
-      return reply.type(TWIML_CONTENT_TYPE).send(gatherTwiml(language, apology(language, 'other'), voiceAction(turn)));
+      const query = new URL(request.url, 'http://local').searchParams;
+      const turn = Number(query.get('turn') ?? 1) || 1;
+      // The call's language rides in the URL, as the conversation may be out of reach.
+      const language = LANGUAGES.find((known) => known === query.get('language')) ?? deps.defaultLanguage;
+      const action = voiceAction(turn, callLanguage(language, deps.defaultLanguage));
+      return reply.type(TWIML_CONTENT_TYPE).send(gatherTwiml(language, apology(language, 'other'), action));
     });
     registerVoiceRoutes(scope, deps);
     registerStatusRoute(scope, deps);

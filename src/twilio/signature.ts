@@ -52,9 +52,33 @@ export function twilioRequestUrl(request: RawRequestLike, options: TwilioUrlOpti
   return `${ownProtocol(raw)}://${ownHost}${target}`;
 }
 
-/** The POST parameters Twilio signed; `{}` when the request has no (form) body. */
-function signedParams(body: unknown): Record<string, unknown> {
-  return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+/** Form parameters as Twilio signs them: each a string, or repeated strings for a repeated key. */
+type FormParams = Record<string, string | string[]>;
+
+const isFormValue = (value: unknown) => typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
+
+/**
+ * The POST parameters Twilio signed: `{}` without a body, null for a body no form parser
+ * produces (nested objects, numbers), which no Twilio signature can cover.
+ */
+function formParams(body: unknown): FormParams | null {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) return null;
+  return Object.values(body).every(isFormValue) ? (body as FormParams) : null;
+}
+
+/**
+ * Whether `signature` is Twilio's over `url` and `body`: false, never an exception, for any input.
+ * The official validator throws on parameter values it cannot turn into text and on URLs it
+ * cannot parse (a Host header no browser would send); either way Twilio did not sign it.
+ */
+export function isTwilioSignatureValid(authToken: string, signature: string, url: string, body: unknown): boolean {
+  try {
+    const params = formParams(body);
+    return params !== null && twilio.validateRequest(authToken, signature, url, params);
+  } catch {
+    return false;
+  }
 }
 
 /** Register as `preValidation` so an unsigned request gets 403 before schema validation can answer 422. */
@@ -67,7 +91,7 @@ export function verifyTwilioSignature(options: TwilioSignatureOptions): (request
     const reason =
       signature === ''
         ? 'missing X-Twilio-Signature'
-        : twilio.validateRequest(authToken, signature, twilioRequestUrl(request, options), signedParams(request.body))
+        : isTwilioSignatureValid(authToken, signature, twilioRequestUrl(request, options), request.body)
           ? null
           : 'signature mismatch';
     if (reason === null) return;

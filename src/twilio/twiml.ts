@@ -1,5 +1,7 @@
 // TwiML rendering with the official builders: speech gathers, holding redirects, hang-ups, SMS.
+// Total: any text renders, because what XML cannot carry is replaced before the builder sees it.
 import twilio from 'twilio';
+import { clipText, wellFormedText } from '../clean-text.ts';
 import type { Language } from '../config.ts';
 
 const { VoiceResponse, MessagingResponse } = twilio.twiml;
@@ -15,12 +17,15 @@ export const VOICES: Record<Language, { locale: 'en-US' | 'ru-RU' | 'uk-UA' | 's
 /** The content type of every TwiML answer. */
 export const TWIML_CONTENT_TYPE = 'text/xml; charset=utf-8';
 
-/** Twilio's limit for one SMS reply body. */
+/**
+ * Twilio's limit for one SMS reply body, which it counts so that an emoji costs two: in UTF-16
+ * units. A reply cut to it in code points could still be refused (error 21617).
+ */
 export const SMS_MAX_LENGTH = 1600;
 
 function say(response: { say(attributes: object, text: string): unknown }, language: Language, text: string): void {
   const { locale, voice } = VOICES[language];
-  response.say({ language: locale, voice }, text);
+  response.say({ language: locale, voice }, wellFormedText(text));
 }
 
 /** Says `text`, then listens for the caller's next words and posts them to `action`. */
@@ -54,8 +59,10 @@ export function hangupTwiml(language: Language, text: string): string {
   return response.toString();
 }
 
+/** A reply of any length: a long one is cut between characters, at a word's end when one is near, and ends in an ellipsis. */
 export function smsTwiml(text: string): string {
+  const safe = wellFormedText(text);
   const response = new MessagingResponse();
-  response.message(text.length > SMS_MAX_LENGTH ? `${text.slice(0, SMS_MAX_LENGTH - 1)}…` : text);
+  response.message(safe.length > SMS_MAX_LENGTH ? `${clipText(safe, SMS_MAX_LENGTH - 1, 'utf16')}…` : safe);
   return response.toString();
 }

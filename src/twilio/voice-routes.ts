@@ -1,76 +1,100 @@
 // POST /twilio/incoming (a call starts) and POST /twilio/voice (the caller spoke, or stayed silent).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { phrase } from '../assistant/phrases.ts';
 import { LANGUAGES, type Language } from '../config.ts';
 import { findCallConversation, openCallConversation } from '../db/calls-repo.ts';
-import { appendMessages } from '../db/conversations-repo.ts';
+import { appendMessages, type Conversation } from '../db/conversations-repo.ts';
 import { maskPhone } from '../phone.ts';
 import type { Profile } from '../profile.ts';
 import { countReplies } from '../db/webhook-replies-repo.ts';
 import { gatherSchema, incomingCallSchema } from './payloads.ts';
 import { gatherTwiml, TWIML_CONTENT_TYPE } from './twiml.ts';
-import { answerTurn, collectReply, silenceTwiml, voiceAction, type VoiceTurnDeps } from './voice-turn.ts';
+import { startDeadline } from './deadline.ts';
+import { answerTurn, callLanguage, collectReply, silenceTwiml, voiceAction, type VoiceTurnDeps } from './voice-turn.ts';
 
 export interface VoiceRouteDeps extends VoiceTurnDeps {
   profile: Profile;
-  defaultLanguage: Language;
 }
 
 const counter = (max: number) => z.coerce.number().int().min(0).max(max).default(0);
 
-const incomingQuery = z.looseObject({
-  // One webhook URL per number can pick the call's language: /twilio/incoming?language=sk
-  language: z.enum(LANGUAGES, { error: 'must be one of en, ru, uk, sk' }).optional(),
-});
+// One webhook URL per number can pick the call's language: /twilio/incoming?language=sk. The
+// voice URLs carry it too, for an apology said without the database.
+const languageParam = z.enum(LANGUAGES, { error: 'must be one of en, ru, uk, sk' }).optional();
+
+const incomingQuery = z.looseObject({ language: languageParam });
 
 const voiceQuery = z.looseObject({
   turn: z.coerce.number({ error: 'must be a turn number' }).int().min(1).max(10_000),
   silence: counter(10),
   wait: counter(100),
+  language: languageParam,
 });
+
+const greetingFor = (deps: VoiceRouteDeps, language: Language) => (deps.llmConfigured ? deps.profile.greetings[language] : phrase(language, 'message_ask_name'));
+
+/** Opens (or resumes) the call's conversation and says the greeting once; the TwiML to answer with. */
+async function startCall(deps: VoiceRouteDeps, call: { callSid: string; caller: string | null; language: Language }, log: FastifyBaseLogger): Promise<string> {
+  const { conversation, created } = await openCallConversation(deps.db, call);
+  const { language } = conversation;
+  const greeting = greetingFor(deps, language);
+  // Twilio may fetch this webhook again (a retry): the call resumes at its next turn, greeted once in the transcript.
+  const turnsSoFar = created ? 0 : await countReplies(deps.db, conversation.id);
+  if (created) {
+    await appendMessages(deps.db, conversation.id, [{ role: 'assistant', content: [{ type: 'text', text: greeting }] }]);
+  }
+  log.info({ language, resumed: turnsSoFar > 0 }, 'call started');
+  return gatherTwiml(language, greeting, voiceAction(turnsSoFar + 1, callLanguage(language, deps.defaultLanguage)));
+}
 
 export function registerVoiceRoutes(app: FastifyInstance, deps: VoiceRouteDeps): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
   routes.post('/twilio/incoming', { schema: { body: incomingCallSchema, querystring: incomingQuery } }, async (request, reply) => {
+    const deadline = startDeadline(deps.replyDeadlineMs);
     const { CallSid: callSid, From: caller } = request.body;
-    const { conversation, created } = await openCallConversation(deps.db, {
-      callSid,
-      caller,
-      language: request.query.language ?? deps.defaultLanguage,
-    });
-    const { language } = conversation;
-    const greeting = deps.llmConfigured ? deps.profile.greetings[language] : phrase(language, 'message_ask_name');
-    // Twilio may fetch this webhook again (a retry): the call resumes at its next turn, greeted once in the transcript.
-    const turnsSoFar = created ? 0 : await countReplies(deps.db, conversation.id);
-    if (created) {
-      await appendMessages(deps.db, conversation.id, [{ role: 'assistant', content: [{ type: 'text', text: greeting }] }]);
+    const language = request.query.language ?? deps.defaultLanguage;
+    const log = request.log.child({ callSid, phone: caller ? maskPhone(caller) : null });
+    let twiml: string;
+    try {
+      twiml = await deadline.race(startCall(deps, { callSid, caller, language }, log));
+    } catch (error) {
+      // Nothing is lost yet: the caller is greeted, and the first turn opens the conversation
+      // (or apologises) once the database answers again.
+      log.error({ err: error }, 'call start not recorded: greeting without the database');
+      twiml = gatherTwiml(language, greetingFor(deps, language), voiceAction(1, callLanguage(language, deps.defaultLanguage)));
     }
-    request.log.info({ callSid, phone: caller ? maskPhone(caller) : null, language, resumed: turnsSoFar > 0 }, 'call started');
-    return reply.type(TWIML_CONTENT_TYPE).send(gatherTwiml(language, greeting, voiceAction(turnsSoFar + 1)));
+    return reply.type(TWIML_CONTENT_TYPE).send(twiml);
   });
 
   routes.post('/twilio/voice', { schema: { body: gatherSchema, querystring: voiceQuery } }, async (request, reply) => {
+    // Failures and a spent budget reach the /twilio error handler, which apologises at the same turn.
+    const deadline = startDeadline(deps.replyDeadlineMs);
     const { CallSid: callSid, From: caller, SpeechResult: speech, Digits: digits } = request.body;
     const { turn, silence, wait } = request.query;
-    const conversation =
-      (await findCallConversation(deps.db, callSid)) ??
-      // The call began on a webhook this database never saw (e.g. restored from a backup).
-      (await openCallConversation(deps.db, { callSid, caller, language: deps.defaultLanguage })).conversation;
+    const conversation = await deadline.race(findOrOpenCall(deps, callSid, caller, request.query.language ?? deps.defaultLanguage));
     const log = request.log.child({ callSid, turn });
     let twiml: string;
     if (wait > 0) {
-      twiml = await collectReply(deps, conversation, turn, wait);
+      twiml = await collectReply(deps, conversation, turn, wait, deadline);
     } else if (speech === undefined && digits === undefined) {
-      twiml = silenceTwiml(conversation, turn, silence);
+      twiml = silenceTwiml(deps, conversation, turn, silence);
     } else {
       log.debug({ speech: speech ?? `[keypad] ${digits}` }, 'caller turn');
-      const answer = await answerTurn(deps, conversation, turn, speech ?? `[keypad] ${digits}`, log);
+      const answer = await answerTurn(deps, conversation, turn, speech ?? `[keypad] ${digits}`, log, deadline);
       twiml = answer.twiml;
       if (answer.llmMs !== null) request.turnTiming = { channel: 'voice', llmMs: answer.llmMs };
     }
     return reply.type(TWIML_CONTENT_TYPE).send(twiml);
   });
+}
+
+async function findOrOpenCall(deps: VoiceRouteDeps, callSid: string, caller: string | null, language: Language): Promise<Conversation> {
+  return (
+    (await findCallConversation(deps.db, callSid)) ??
+    // The call began on a webhook this database never saw (e.g. restored from a backup, or down at the time).
+    (await openCallConversation(deps.db, { callSid, caller, language })).conversation
+  );
 }

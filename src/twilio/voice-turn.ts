@@ -2,10 +2,12 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { collectTurn, type Assistant } from '../assistant/engine.ts';
 import { apology, phrase } from '../assistant/phrases.ts';
+import type { Language } from '../config.ts';
 import { insertCallbackRequest } from '../db/callbacks-repo.ts';
 import { appendMessages, loadRecentMessages, type Conversation } from '../db/conversations-repo.ts';
 import type { Db } from '../db/db.ts';
-import { claimReply, completeReply, waitForReply } from '../db/webhook-replies-repo.ts';
+import { claimReply, completeReply, releaseReply, waitForReply } from '../db/webhook-replies-repo.ts';
+import type { Deadline } from './deadline.ts';
 import { gatherTwiml, hangupTwiml, holdingTwiml } from './twiml.ts';
 
 export interface VoiceTurnDeps {
@@ -13,6 +15,8 @@ export interface VoiceTurnDeps {
   assistant: Assistant;
   /** Without an LLM the call takes a message instead of answering questions. */
   llmConfigured: boolean;
+  defaultLanguage: Language;
+  /** A voice webhook's budget from its arrival: past it the caller hears a holding phrase or an apology (Twilio gives up at 15 s). */
   replyDeadlineMs: number;
   turnTimeoutMs: number;
   /** Turns still computing after their webhook answered; awaited on shutdown. */
@@ -22,19 +26,30 @@ export interface VoiceTurnDeps {
 /** Silent gathers re-prompted before the call is ended. */
 export const MAX_REPROMPTS = 2;
 
-export function voiceAction(turn: number, extra: { silence?: number; wait?: number } = {}): string {
+export function voiceAction(turn: number, extra: { silence?: number; wait?: number; language?: Language } = {}): string {
   const query = new URLSearchParams({ turn: String(turn) });
   if (extra.silence) query.set('silence', String(extra.silence));
   if (extra.wait) query.set('wait', String(extra.wait));
+  if (extra.language) query.set('language', extra.language);
   return `/twilio/voice?${query}`;
 }
 
+/**
+ * The call's language rides in its webhook URLs (unless it is the default), so that the apology
+ * for a database that does not answer can still be said in it.
+ */
+export function callLanguage(language: Language, defaultLanguage: Language): { language?: Language } {
+  return language === defaultLanguage ? {} : { language };
+}
+
+const inUrl = (deps: VoiceTurnDeps, conversation: Conversation) => callLanguage(conversation.language, deps.defaultLanguage);
+
 const turnKey = (conversation: Conversation, turn: number) => `voice:${conversation.callSid ?? conversation.id}:${turn}`;
 
-export function silenceTwiml(conversation: Conversation, turn: number, silence: number): string {
+export function silenceTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, silence: number): string {
   const { language } = conversation;
   if (silence >= MAX_REPROMPTS) return hangupTwiml(language, phrase(language, 'silence_goodbye'));
-  return gatherTwiml(language, phrase(language, 'reprompt'), voiceAction(turn, { silence: silence + 1 }));
+  return gatherTwiml(language, phrase(language, 'reprompt'), voiceAction(turn, { silence: silence + 1, ...inUrl(deps, conversation) }));
 }
 
 /** A turn's TwiML and how long computing it waited on the LLM; `llmMs` is null when this request computed nothing (it collected another's reply). */
@@ -47,9 +62,10 @@ async function assistantTwiml(deps: VoiceTurnDeps, conversation: Conversation, t
   const { language } = conversation;
   const outcome = await collectTurn(deps.assistant.runTurn(conversation, text, { stream: false }));
   const { llmMs } = outcome;
-  if (!outcome.ok) return { twiml: gatherTwiml(language, outcome.apology, voiceAction(turn + 1)), llmMs };
+  const next = voiceAction(turn + 1, inUrl(deps, conversation));
+  if (!outcome.ok) return { twiml: gatherTwiml(language, outcome.apology, next), llmMs };
   if (outcome.actions.includes('end_call')) return { twiml: hangupTwiml(language, outcome.reply || phrase(language, 'goodbye')), llmMs };
-  return { twiml: gatherTwiml(language, outcome.reply || phrase(language, 'reprompt'), voiceAction(turn + 1)), llmMs };
+  return { twiml: gatherTwiml(language, outcome.reply || phrase(language, 'reprompt'), next), llmMs };
 }
 
 /** No LLM: the first answer is the caller's name, the second their message for a call-back. */
@@ -65,7 +81,7 @@ async function messageTakingTwiml(deps: VoiceTurnDeps, conversation: Conversatio
     ]);
     if (name) await insertCallbackRequest(tx, { conversationId: conversation.id, caller: conversation.caller, name, message: text });
   });
-  return name ? hangupTwiml(language, answer) : gatherTwiml(language, answer, voiceAction(turn + 1));
+  return name ? hangupTwiml(language, answer) : gatherTwiml(language, answer, voiceAction(turn + 1, inUrl(deps, conversation)));
 }
 
 async function computeTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string, log: FastifyBaseLogger): Promise<TurnAnswer> {
@@ -75,18 +91,34 @@ async function computeTwiml(deps: VoiceTurnDeps, conversation: Conversation, tur
       : { twiml: await messageTakingTwiml(deps, conversation, turn, text), llmMs: 0 };
   } catch (error) {
     log.error({ err: error, callSid: conversation.callSid, turn }, 'voice turn failed');
-    return { twiml: gatherTwiml(conversation.language, apology(conversation.language, 'other'), voiceAction(turn + 1)), llmMs: 0 };
+    const { language } = conversation;
+    return { twiml: gatherTwiml(language, apology(language, 'other'), voiceAction(turn + 1, inUrl(deps, conversation))), llmMs: 0 };
   }
 }
 
 /**
  * Answers turn `turn` with the caller's `text`. The first request for a turn computes the
- * reply; a retry of it waits for that reply. When the reply is not ready within the deadline
- * the caller hears a holding phrase and Twilio is redirected to collect it.
+ * reply; a retry of it waits for that reply. When the reply is not ready by the deadline the
+ * caller hears a holding phrase and Twilio is redirected to collect it. A database that does not
+ * answer in time rejects with the deadline's error, for the route's apology.
  */
-export async function answerTurn(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string, log: FastifyBaseLogger): Promise<TurnAnswer> {
+export async function answerTurn(
+  deps: VoiceTurnDeps,
+  conversation: Conversation,
+  turn: number,
+  text: string,
+  log: FastifyBaseLogger,
+  deadline: Deadline,
+): Promise<TurnAnswer> {
   const key = turnKey(conversation, turn);
-  if (!(await claimReply(deps.db, key, conversation.id))) return { twiml: await collectReply(deps, conversation, turn, 0), llmMs: null };
+  const claim = claimReply(deps.db, key, conversation.id);
+  const claimed = await deadline.race(claim).catch((error: unknown) => {
+    // The caller is asked to say it again: a claim that lands after that must not make the
+    // repeated words wait for a turn nobody computes.
+    void claim.then((won) => (won ? releaseReply(deps.db, key) : undefined)).catch(() => undefined);
+    throw error;
+  });
+  if (!claimed) return { twiml: await collectReply(deps, conversation, turn, 0, deadline), llmMs: null };
 
   const work = computeTwiml(deps, conversation, turn, text, log);
   // Stored after the caller has the answer, off the turn's critical path: a retry or redirect
@@ -97,26 +129,26 @@ export async function answerTurn(deps: VoiceTurnDeps, conversation: Conversation
   deps.inFlight.add(stored);
   void stored.finally(() => deps.inFlight.delete(stored));
 
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<null>((resolve) => (timer = setTimeout(resolve, deps.replyDeadlineMs, null)));
   const waitStartedMs = performance.now();
-  const answer = await Promise.race([work, late]).finally(() => clearTimeout(timer));
+  const answer = await deadline.race(work).catch(() => null);
   if (answer !== null) return answer;
   log.info({ callSid: conversation.callSid, turn }, 'reply not ready in time: holding');
-  // The whole deadline was spent waiting on a turn still at the LLM: none of it is the server's own time.
+  // The rest of the budget was spent waiting on a turn still at the LLM: none of it is the server's own time.
   const llmMs = performance.now() - waitStartedMs;
-  return { twiml: holdingTwiml(conversation.language, phrase(conversation.language, 'holding'), voiceAction(turn, { wait: 1 })), llmMs };
+  const { language } = conversation;
+  return { twiml: holdingTwiml(language, phrase(language, 'holding'), voiceAction(turn, { wait: 1, ...inUrl(deps, conversation) })), llmMs };
 }
 
 /** Fetches the reply of a turn computed elsewhere (or earlier), holding again while it is pending. */
-export async function collectReply(deps: VoiceTurnDeps, conversation: Conversation, turn: number, waits: number): Promise<string> {
+export async function collectReply(deps: VoiceTurnDeps, conversation: Conversation, turn: number, waits: number, deadline: Deadline): Promise<string> {
   const { language } = conversation;
-  const reply = await waitForReply(deps.db, turnKey(conversation, turn), deps.replyDeadlineMs);
+  // Polling stops in time for a healthy database; the race ends a poll the database never answers.
+  const reply = await deadline.race(waitForReply(deps.db, turnKey(conversation, turn), deadline.remainingMs()));
   if (reply?.status === 'done' && reply.body) return reply.body;
   // Never started (the caller's words were lost), or the instance computing it is gone.
-  if (!reply) return gatherTwiml(language, phrase(language, 'lost_turn'), voiceAction(turn));
+  if (!reply) return gatherTwiml(language, phrase(language, 'lost_turn'), voiceAction(turn, inUrl(deps, conversation)));
   if (reply.ageMs > deps.turnTimeoutMs + 2 * deps.replyDeadlineMs) {
-    return gatherTwiml(language, phrase(language, 'lost_turn'), voiceAction(turn + 1));
+    return gatherTwiml(language, phrase(language, 'lost_turn'), voiceAction(turn + 1, inUrl(deps, conversation)));
   }
-  return holdingTwiml(language, phrase(language, 'still_holding'), voiceAction(turn, { wait: waits + 1 }));
+  return holdingTwiml(language, phrase(language, 'still_holding'), voiceAction(turn, { wait: waits + 1, ...inUrl(deps, conversation) }));
 }

@@ -113,6 +113,18 @@ for (const provider of ['openai', 'anthropic'] as const satisfies Provider[]) {
         assert.match(JSON.stringify(sentMessages(standIn, 1)), /stored/, 'the second request carries the tool result');
       });
 
+      it('stores a take_message whose input carries NUL and a lone surrogate, made well-formed', async () => {
+        const conversation = await newConversation();
+        standIn.enqueue({ toolCalls: [{ name: 'take_message', input: { name: 'Ja\u0000na', message: 'Call me \ud800 back' } }] }, { text: 'Noted.' });
+        const events = await collect(assistant().runTurn(conversation, 'Please take a message.'));
+
+        assert.equal(events.at(-1)?.type, 'done');
+        const { rows } = await db.query<{ name: string; message: string }>('SELECT name, message FROM callback_requests WHERE conversation_id = $1', [
+          conversation.id,
+        ]);
+        assert.deepEqual(rows, [{ name: 'Jana', message: 'Call me \ufffd back' }]);
+      });
+
       it('reports end_call as an action for the transport', async () => {
         const conversation = await newConversation();
         standIn.enqueue({ toolCalls: [{ name: 'end_call', input: {} }] }, { text: 'Goodbye!' });

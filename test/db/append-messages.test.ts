@@ -14,7 +14,7 @@ describe('appendMessages on PostgreSQL', { skip }, () => {
   let db: Db;
   before(async () => {
     database = (await createTestDatabase())!;
-    db = await openPostgres({ url: database.url, poolSize: 4, poolMaxOverflow: 4, poolIdleTimeoutMs: 1000, poolAcquireTimeoutMs: 2000 });
+    db = await openPostgres({ url: database.url, poolSize: 4, poolMaxOverflow: 4, poolIdleTimeoutMs: 1000, poolAcquireTimeoutMs: 2000, queryTimeoutMs: 5000, statementTimeoutMs: 4000 });
     await migrate(db);
   });
   after(async () => {

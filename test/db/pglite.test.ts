@@ -126,6 +126,8 @@ describe('PGlite in a data directory', () => {
       poolMaxOverflow: 5,
       poolIdleTimeoutMs: 10_000,
       poolAcquireTimeoutMs: 2_000,
+      queryTimeoutMs: 3_000,
+      statementTimeoutMs: 2_500,
     };
     const logged: string[] = [];
     const logger = { info: (msg: string) => void logged.push(msg), warn: () => undefined };

@@ -29,7 +29,7 @@ async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: numbe
 it('fails to open with a message naming DATABASE_URL but not the password', async () => {
   const url = 'postgres://app:s3cret-pw@127.0.0.1:1/app';
   await assert.rejects(
-    openPostgres({ url, poolSize: 1, poolMaxOverflow: 0, poolIdleTimeoutMs: 1_000, poolAcquireTimeoutMs: 1_000 }),
+    openPostgres({ url, poolSize: 1, poolMaxOverflow: 0, poolIdleTimeoutMs: 1_000, poolAcquireTimeoutMs: 1_000, queryTimeoutMs: 3_000, statementTimeoutMs: 2_500 }),
     (err: Error) => {
       assert.match(err.message, /DATABASE_URL/);
       assert.match(err.message, /127\.0\.0\.1:1/);
@@ -59,6 +59,8 @@ describe('PostgreSQL', { skip: await pgSkip() }, () => {
       poolMaxOverflow: 3,
       poolIdleTimeoutMs: 200,
       poolAcquireTimeoutMs: 2_000,
+      queryTimeoutMs: 5_000,
+      statementTimeoutMs: 4_000,
       applicationName: APP,
       ...overrides,
     });
@@ -96,7 +98,16 @@ describe('PostgreSQL', { skip: await pgSkip() }, () => {
     const { url } = await freshDatabase();
     const logged: string[] = [];
     const db = await openDb(
-      { url, dataDir: '/nonexistent', poolSize: 1, poolMaxOverflow: 1, poolIdleTimeoutMs: 1_000, poolAcquireTimeoutMs: 1_000 },
+      {
+        url,
+        dataDir: '/nonexistent',
+        poolSize: 1,
+        poolMaxOverflow: 1,
+        poolIdleTimeoutMs: 1_000,
+        poolAcquireTimeoutMs: 1_000,
+        queryTimeoutMs: 3_000,
+        statementTimeoutMs: 2_500,
+      },
       { info: (msg) => void logged.push(msg), warn: () => undefined },
     );
     cleanups.push(() => db.close());
@@ -109,7 +120,8 @@ describe('PostgreSQL', { skip: await pgSkip() }, () => {
     const { url } = await freshDatabase();
     const [a, b] = await Promise.all([open(url), open(url)]);
     const [appliedByA, appliedByB] = await Promise.all([migrate(a), migrate(b)]);
-    assert.deepEqual([...appliedByA, ...appliedByB], MIGRATIONS);
+    // Which instance takes which version depends on who gets the lock first.
+    assert.deepEqual([...appliedByA, ...appliedByB].sort(), MIGRATIONS);
     const { rows } = await a.query<{ version: string }>('SELECT version FROM schema_migrations');
     assert.deepEqual(rows, MIGRATIONS.map((version) => ({ version })));
   });
@@ -164,8 +176,8 @@ describe('PostgreSQL', { skip: await pgSkip() }, () => {
     assert.deepEqual(rows, [{ ok: 1 }]);
     const { rows: inTx } = await db.transaction((tx) => tx.query<{ ok: number }>('SELECT 2 AS ok'));
     assert.deepEqual(inTx, [{ ok: 2 }]);
-    const after = await watch.pids();
-    assert.ok(after.every((pid) => !before.includes(pid)), 'only new connections remain');
+    // A terminated backend can linger in pg_stat_activity for a moment on a loaded machine.
+    await waitFor(async () => (await watch.pids()).every((pid) => !before.includes(pid)), 5_000, 'only new connections to remain');
   });
 
   it('retries a query whose connection is terminated while it runs', async () => {
@@ -224,6 +236,19 @@ describe('PostgreSQL', { skip: await pgSkip() }, () => {
     assert.ok(waitedMs >= 150 && waitedMs < 700, `rejected after the acquire timeout, not the sleep: ${waitedMs} ms`);
     await holding;
     assert.deepEqual(db.stats(), { total: 1, idle: 1, waiting: 0 });
+  });
+
+  it('fails a statement that outruns statement_timeout with DbUnavailableError, and keeps its connection', async () => {
+    const { url } = await freshDatabase();
+    const db = await open(url, { poolSize: 1, poolMaxOverflow: 0, statementTimeoutMs: 200, queryTimeoutMs: 5_000 });
+    const before = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    await assert.rejects(db.query('SELECT pg_sleep(3)'), (err: Error) => {
+      assert.ok(err instanceof DbUnavailableError, `a DbUnavailableError, not ${err.name}: ${err.message}`);
+      assert.match(err.message, /statement timeout/);
+      return true;
+    });
+    const after = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    assert.deepEqual(after.rows, before.rows, 'the server cancelled the statement; the connection is still good');
   });
 
   it('leaves no server connection behind after close', async () => {

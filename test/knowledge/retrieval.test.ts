@@ -24,7 +24,7 @@ const backends: { name: string; skip: string | false; open(): Promise<{ db: Db; 
     skip: await pgSkip(),
     async open() {
       const database = (await createTestDatabase()) as TestDatabase;
-      const db = await openPostgres({ url: database.url, poolSize: 1, poolMaxOverflow: 2, poolIdleTimeoutMs: 1000, poolAcquireTimeoutMs: 2000 });
+      const db = await openPostgres({ url: database.url, poolSize: 1, poolMaxOverflow: 2, poolIdleTimeoutMs: 1000, poolAcquireTimeoutMs: 2000, queryTimeoutMs: 10_000, statementTimeoutMs: 8_000 });
       await migrate(db);
       return {
         db,

@@ -95,6 +95,15 @@ describe('SpeechResult, Confidence and Digits', () => {
     assert.equal(gatherSchema.parse(call({ SpeechResult: '😀'.repeat(4100) })).SpeechResult, '😀'.repeat(4000));
   });
 
+  it('replaces what XML and jsonb refuse: lone surrogates, U+FFFE, U+FFFF', () => {
+    assert.equal(gatherSchema.parse(call({ SpeechResult: 'book \uD800 at \uFFFE\uFFFF noon\uDE00' })).SpeechResult, 'book \uFFFD at \uFFFD\uFFFD noon\uFFFD');
+  });
+
+  it('cuts long speech at the end of a word', () => {
+    const speech = gatherSchema.parse(call({ SpeechResult: `${'a'.repeat(3990)} abcdefghijklmnop` })).SpeechResult;
+    assert.equal(speech, 'a'.repeat(3990));
+  });
+
   it('reads Confidence as a number from 0 to 1', () => {
     assert.equal(gatherSchema.parse(call({ Confidence: '0.87' })).Confidence, 0.87);
     assert.equal(gatherSchema.parse(call({ Confidence: '1' })).Confidence, 1);
@@ -140,6 +149,11 @@ describe('SMS', () => {
   it('cleans the body and truncates it to 1600 characters', () => {
     assert.equal(smsSchema.parse(sms({ Body: ' hi\u0000 there ' })).Body, 'hi there');
     assert.equal(smsSchema.parse(sms({ Body: 'x'.repeat(5000) })).Body.length, 1600);
+  });
+
+  it('makes the body well-formed Unicode', () => {
+    assert.equal(smsSchema.parse(sms({ Body: 'hi \uD83D there \uFFFF' })).Body, 'hi \uFFFD there \uFFFD');
+    assert.equal(smsSchema.parse(sms({ Body: `${'😀'.repeat(1599)}😀😀` })).Body, '😀'.repeat(1600));
   });
 
   it('defaults a missing body (an MMS with only media) to empty', () => {

@@ -10,7 +10,8 @@ import pino from 'pino';
 import twilio from 'twilio';
 import { registerErrorHandler } from '../../src/ops/error-handler.ts';
 import { incomingCallSchema } from '../../src/twilio/payloads.ts';
-import { twilioRequestUrl, verifyTwilioSignature, type TwilioSignatureOptions } from '../../src/twilio/signature.ts';
+import fc from 'fast-check';
+import { isTwilioSignatureValid, twilioRequestUrl, verifyTwilioSignature, type TwilioSignatureOptions } from '../../src/twilio/signature.ts';
 import { accountSid, callSid, signedPost, TEST_TWILIO_TOKEN } from '../helpers/twilio-client.ts';
 
 // From twilio-node's own test suite (spec/validation.spec.js), which signs Twilio's documented example.
@@ -348,6 +349,89 @@ describe('verifyTwilioSignature over HTTP', () => {
       } finally {
         await app.close();
       }
+    });
+  });
+});
+
+describe('isTwilioSignatureValid is total', () => {
+  const url = 'https://pa.example.com/twilio/sms';
+
+  it('answers true or false, never throws, for any body, signature and URL', () => {
+    fc.assert(
+      fc.property(fc.anything({ withNullPrototype: true, withBoxedValues: true, withMap: true, withSet: true }), fc.string(), fc.string(), (body, signature, anyUrl) => {
+        assert.equal(typeof isTwilioSignatureValid(TEST_TWILIO_TOKEN, signature, anyUrl, body), 'boolean');
+        assert.equal(typeof isTwilioSignatureValid(TEST_TWILIO_TOKEN, signature, url, body), 'boolean');
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses shapes no form parser makes, even where twilio.validateRequest would throw', () => {
+    const signature = twilio.getExpectedTwilioSignature(TEST_TWILIO_TOKEN, url, {});
+    for (const body of [
+      { CallSid: { toString: 1 } },
+      { CallSid: { toString: 1, valueOf: 1 } },
+      { From: [{ toString: 1 }] },
+      { From: ['+14155551234', { a: 1 }] },
+      { n: 1 },
+      { flag: true },
+      { none: null },
+      { nested: { a: { b: [] } } },
+      'Body=hi',
+      ['Body', 'hi'],
+      42,
+    ]) {
+      assert.equal(isTwilioSignatureValid(TEST_TWILIO_TOKEN, signature, url, body), false, JSON.stringify(body));
+    }
+  });
+
+  it('refuses a URL the validator cannot parse instead of throwing', () => {
+    assert.throws(() => twilio.validateRequest(TEST_TWILIO_TOKEN, 'x', 'http://exa mple/twilio/sms', {}));
+    assert.equal(isTwilioSignatureValid(TEST_TWILIO_TOKEN, 'x', 'http://exa mple/twilio/sms', {}), false);
+  });
+
+  it('accepts repeated keys, a null-prototype body, a huge value and odd keys when signed over them', () => {
+    const huge = 'x'.repeat(1_000_000);
+    const cases: Array<Record<string, string | string[]>> = [
+      { 'MessagingBinding.Address': ['+1325xxxxxxx', '+1415xxxxxxx'], Body: ['b', 'a', 'b'] },
+      Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries([['__proto__', 'x'], ['constructor', 'y'], ['', 'empty key']])),
+      { Body: huge },
+      { 'k\uFFFD': '\uFFFE\uFFFF', '😀': '' },
+    ];
+    for (const params of cases) {
+      const signature = twilio.getExpectedTwilioSignature(TEST_TWILIO_TOKEN, url, params);
+      assert.equal(isTwilioSignatureValid(TEST_TWILIO_TOKEN, signature, url, params), true, Object.keys(params).join(','));
+      assert.equal(isTwilioSignatureValid(TEST_TWILIO_TOKEN, signature, `${url}?x=1`, params), false);
+    }
+  });
+
+  describe('over HTTP, before any content-type rule', () => {
+    let app: TinyApp;
+    before(async () => {
+      app = await startTinyApp({ authToken: TEST_TWILIO_TOKEN, publicUrl: undefined, trustProxy: false });
+    });
+    after(() => app.close());
+
+    it('answers a JSON body with object values 403, not 500', async () => {
+      for (const path of ['/twilio/sms', '/twilio/status', '/twilio/voice']) {
+        const response = await rawPost(app.url, path, JSON.stringify({ CallSid: { toString: 1 }, From: [{}] }), {
+          'content-type': 'application/json',
+          'x-twilio-signature': 'bm90IGEgc2lnbmF0dXJl',
+        });
+        assert.equal(response.status, 403, `${path}: ${response.text}`);
+      }
+    });
+
+    it('answers a Host header no URL parser accepts 403, not 500', async () => {
+      const response = await rawPost(app.url, '/twilio/sms', formBody(callParams()), { host: 'exa mple', 'x-twilio-signature': 'bm90IGEgc2lnbmF0dXJl' });
+      assert.equal(response.status, 403, response.text);
+    });
+
+    it('accepts a signed form with repeated keys and a large value', async () => {
+      const params = { ...callParams(), Repeated: ['b', 'a', 'b'], Large: 'y'.repeat(200_000) };
+      const signature = twilio.getExpectedTwilioSignature(TEST_TWILIO_TOKEN, `${app.url}/twilio/sms`, params);
+      const response = await rawPost(app.url, '/twilio/sms', formBody(params), { 'x-twilio-signature': signature });
+      assert.equal(response.status, 200, response.text);
     });
   });
 });

@@ -1,9 +1,12 @@
 // SMS threads over signed HTTP: one conversation a day, replies in <Message>, retries, failures.
 import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { phrase } from '../../src/assistant/phrases.ts';
 import { loadRecentMessages } from '../../src/db/conversations-repo.ts';
 import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
+import { eventually } from '../helpers/server-process.ts';
 import { startTestServer, testEnv, type TestServer } from '../helpers/test-app.ts';
 import { accountSid, messageSid, signedPost, TEST_TWILIO_TOKEN } from '../helpers/twilio-client.ts';
 
@@ -64,6 +67,30 @@ describe('SMS', () => {
     assert.equal(messageOf(reply.text), phrase('en', 'apology_unreachable'));
   });
 
+  it('answers in the language the caller writes in, and the thread follows it', async () => {
+    const from = '+421905121212';
+    standIn.enqueue({ text: 'Áno, zajtra máme otvorené od ôsmej.' }, { drop: true }, { drop: true }, { drop: true });
+    const sk = await sms(server, from, 'Dobrý deň, máte zajtra otvorené?');
+    assert.equal(messageOf(sk.text), 'Áno, zajtra máme otvorené od ôsmej.');
+    assert.match(JSON.stringify(standIn.requests[0]!.body), /Vždy odpovedajte po slovensky/, 'the assistant is told to answer in Slovak');
+
+    const uk = await sms(server, from, 'Добрий день, можна записатися на завтра?');
+    assert.equal(messageOf(uk.text), phrase('uk', 'apology_unreachable'));
+    const ru = await sms(server, from, 'Когда вы работаете?');
+    assert.equal(messageOf(ru.text), phrase('ru', 'apology_unreachable'));
+    const short = await sms(server, from, 'OK');
+    assert.equal(messageOf(short.text), phrase('ru', 'apology_unreachable'), 'too short to tell: the thread keeps its language');
+
+    const { rows } = await server.db.query<{ language: string }>(`SELECT language FROM conversations WHERE channel = 'sms' AND caller = $1`, [from]);
+    assert.deepEqual(rows, [{ language: 'ru' }], 'one thread, in the language of the last message that told it');
+  });
+
+  it('starts a thread whose language cannot be told in DEFAULT_LANGUAGE', async () => {
+    standIn.enqueue({ drop: true });
+    const reply = await sms(server, '+421905131313', '👍 OK');
+    assert.equal(messageOf(reply.text), phrase('en', 'apology_unreachable'));
+  });
+
   it('rejects an invalid payload with 422 and stores nothing', async () => {
     const before = await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM conversations');
     const reply = await signedPost(server.url, '/twilio/sms', { MessageSid: 'XX123', AccountSid: accountSid(), From: '+421905777888', To: '+14155550199', Body: 'hi' });
@@ -87,15 +114,58 @@ describe('SMS with no LLM configured', () => {
     }
   });
 
-  it('answers 500 with the documented body on an unexpected error', async () => {
+  it('answers 500 with the documented body when the message can be neither processed nor kept', async () => {
     const server = await startTestServer(testEnv(null, 'openai', { TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN }));
     try {
       await server.db.close();
+      // The spool directory is gone and a file stands in its place: nothing can be written there.
+      const spoolDir = path.join(server.config.database.dataDir, 'spool');
+      rmSync(spoolDir, { recursive: true });
+      writeFileSync(spoolDir, '');
       const reply = await sms(server, '+421905999000', 'Hello');
       assert.equal(reply.status, 500);
       assert.deepEqual(JSON.parse(reply.text), { status: 'error', message: 'Failed to process message' });
     } finally {
       await server.fastify.close();
+    }
+  });
+});
+
+describe('SMS over the caller limit', () => {
+  it('is told to slow down in the language it is written in', async () => {
+    const standIn = await startLlmStandIn();
+    const server = await startTestServer(testEnv(standIn, 'openai', { TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN, RATE_LIMIT_CALLER_PER_MINUTE: '1' }));
+    try {
+      standIn.enqueue({ text: 'Dobrý deň!' });
+      assert.equal(messageOf((await sms(server, '+421905141414', 'Dobrý deň, máte otvorené?')).text), 'Dobrý deň!');
+      const limited = await sms(server, '+421905141414', 'Ďakujem, a zajtra?');
+      assert.equal(messageOf(limited.text), phrase('sk', 'rate_limited_caller'));
+    } finally {
+      await server.close();
+      await standIn.close();
+    }
+  });
+});
+
+describe('SMS whose reply takes longer than Twilio waits', () => {
+  it('is kept for a person and answered with an apology in time, not dropped', async () => {
+    const standIn = await startLlmStandIn();
+    const env = testEnv(standIn, 'openai', { TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN, LLM_TURN_TIMEOUT_MS: '60000', SPOOL_REPLAY_INTERVAL_MS: '200' });
+    const server = await startTestServer(env);
+    try {
+      // Longer than the SMS budget: the assistant's reply would come after Twilio gave up.
+      standIn.enqueue({ hangMs: 30_000, text: 'Too late' });
+      const reply = await sms(server, '+421905151515', 'Potrebujem termín na štvrtok');
+      assert.equal(reply.status, 200);
+      assert.equal(messageOf(reply.text), phrase('sk', 'sms_message_saved'));
+      await eventually(
+        async () => (await server.db.query('SELECT 1 FROM callback_requests WHERE caller = $1', ['+421905151515'])).rows.length === 1,
+        30_000,
+        () => 'the kept SMS never became a callback request',
+      );
+    } finally {
+      await server.close();
+      await standIn.close();
     }
   });
 });

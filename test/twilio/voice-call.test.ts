@@ -109,10 +109,12 @@ describe('a phone call', () => {
     assert.equal(greeting.gatherLanguage, 'sk-SK');
     assert.equal(greeting.voice, 'Google.sk-SK-Wavenet-A');
     assert.match(greeting.says[0]!, /Dobrý deň/);
+    // Not the default language: it rides in the URL, for an apology said without the database.
+    assert.equal(greeting.gatherAction, '/twilio/voice?turn=1&language=sk');
     standIn.enqueue({ status: 429 });
-    const heard = await call.say('/twilio/voice?turn=1', 'Kedy máte otvorené?');
+    const heard = await call.say(greeting.gatherAction!, 'Kedy máte otvorené?');
     assert.deepEqual(heard.says, [phrase('sk', 'apology_rate_limited')]);
-    assert.equal(heard.gatherAction, '/twilio/voice?turn=2');
+    assert.equal(heard.gatherAction, '/twilio/voice?turn=2&language=sk');
     assert.equal((await transcript(server.db, call.sid)).length, 1, 'only the greeting: the failed turn is not kept');
   });
 

@@ -1,5 +1,6 @@
 // The tools the assistant may call, as one AI SDK tool set built once; each turn passes its context.
 import { tool, zodSchema, type ToolSet } from 'ai';
+import { wellFormedDeep } from '../../clean-text.ts';
 import { endCall } from './end-call.ts';
 import { searchKnowledge } from './search-knowledge.ts';
 import { takeMessage } from './take-message.ts';
@@ -13,7 +14,8 @@ export const KNOWLEDGE_TOOLS: readonly AssistantTool[] = [searchKnowledge];
 /**
  * Built once per assistant rather than per turn: the SDK caches each tool's JSON schema on the
  * wrapped zod schema, and converting it afresh on every turn was a measurable share of a turn.
- * The turn's context arrives as the SDK's `experimental_context`.
+ * The turn's context arrives as the SDK's `experimental_context`. The model's input is made
+ * well-formed first: a NUL or lone surrogate in it would make the database refuse the tool's write.
  */
 export function buildToolSet(tools: readonly AssistantTool[]): ToolSet {
   return Object.fromEntries(
@@ -22,7 +24,7 @@ export function buildToolSet(tools: readonly AssistantTool[]): ToolSet {
       tool({
         description: definition.description,
         inputSchema: zodSchema(definition.inputSchema),
-        execute: (input: unknown, { experimental_context: context }) => definition.execute(input, context as ToolContext),
+        execute: (input: unknown, { experimental_context: context }) => definition.execute(wellFormedDeep(input), context as ToolContext),
       }),
     ]),
   );
