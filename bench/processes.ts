@@ -1,25 +1,48 @@
-// Starting the processes a benchmark measures, and reading their memory.
+// Starting the processes a benchmark measures, never leaving one running, and reading their memory.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { freePort } from '../test/helpers/server-process.ts';
+import { constants } from 'node:os';
 import path from 'node:path';
+import { freePort } from '../test/helpers/free-port.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
+
+const running = new Set<ChildProcess>();
+
+/** Keeps `child` in the registry that is SIGKILLed at exit, until it exits. */
+export function track<Child extends ChildProcess>(child: Child): Child {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}
+// Synchronous, as 'exit' listeners must be: a benchmark that fails or is interrupted leaves no server behind.
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(128 + constants.signals[signal]));
 
 export interface Started {
   child: ChildProcess;
   url: string;
+  /** What it printed on stdout. */
+  output(): string;
   stop(): Promise<void>;
 }
 
-/** Starts a TypeScript entry point with Node 24 and waits until `readyPath` answers 200. */
-export async function startProcess(entry: string, env: Record<string, string>, readyPath: string, timeoutMs = 30_000): Promise<Started & { startMs: number }> {
+/** Starts a TypeScript entry point with Node 24 and waits until `readyPath` answers 200; kills it if it does not. */
+export async function startProcess(entry: string, env: Record<string, string>, readyPath: string, timeoutMs = 60_000): Promise<Started & { startMs: number }> {
   const port = await freePort();
   const startedMs = performance.now();
-  const child = spawn(process.execPath, [path.join(ROOT, entry)], {
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = track(
+    spawn(process.execPath, [path.join(ROOT, entry)], {
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = once(child, 'exit');
   const url = `http://127.0.0.1:${port}`;
   const deadline = performance.now() + timeoutMs;
   for (;;) {
@@ -28,15 +51,19 @@ export async function startProcess(entry: string, env: Record<string, string>, r
     } catch {
       // not listening yet
     }
-    if (performance.now() > deadline || child.exitCode !== null) throw new Error(`${entry} did not become ready`);
+    if (performance.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`${entry} did not become ready within ${timeoutMs} ms`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const startMs = performance.now() - startedMs;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
   return {
     child,
     url,
     startMs,
+    output: () => output,
     async stop() {
       child.kill('SIGTERM');
       await exited;

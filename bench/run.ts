@@ -7,7 +7,8 @@ import { startLlmStandIn } from '../test/helpers/llm-stand-in.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
 import { runCallers } from './callers.ts';
 import { loadGet, loadVoiceTurns, type LoadResult } from './load.ts';
-import { residentMiB, startProcess } from './processes.ts';
+import { describeEmbedded, measureEmbedded } from './embedded-start.ts';
+import { startProcess } from './processes.ts';
 
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** Between two turns of one call: the caller listening to the reply and speaking again. */
@@ -104,14 +105,8 @@ async function main(): Promise<void> {
         `${turns.errors + turns.non2xx + calls200.failures} errors, ${afterIdle} connections after ${POOL.idleMs * 3} ms idle (steady ${POOL.size})`,
     );
 
-    const embeddedEnv = { DATA_DIR: mkdtempSync(path.join(tmpdir(), 'pa-bench-embedded-')), LOG_LEVEL: 'warn' };
-    const first = await startProcess('src/server.ts', embeddedEnv, '/ready');
-    await first.stop();
-    const second = await startProcess('src/server.ts', embeddedEnv, '/ready');
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    const idleMiB = residentMiB(second.child.pid!);
-    await second.stop();
-    line(`embedded PGlite default: ready in ${Math.round(first.startMs)} ms on first start (creates and migrates), ${Math.round(second.startMs)} ms on restart (budget ≤ 5000); ${idleMiB} MiB resident when idle`);
+    line('');
+    line(describeEmbedded(await measureEmbedded()));
   } finally {
     await admin.end();
     await standIn.close();

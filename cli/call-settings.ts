@@ -6,11 +6,11 @@ import { isE164 } from '../src/phone.ts';
 import { devTokenFile, readDevToken } from '../src/twilio/dev-token.ts';
 import { CliError } from './cli-error.ts';
 import type { CallFlags } from './options.ts';
+import type { Signing } from './twilio-request.ts';
 
-export interface CallSettings {
+export interface CallSettings extends Signing {
   /** Where the server is, without a trailing slash: PUBLIC_URL when set, since that is the URL it verifies signatures against. */
   baseUrl: string;
-  authToken: string;
   accountSid: string;
   from: string;
   to: string;
@@ -29,7 +29,7 @@ export async function resolveCallSettings(flags: CallFlags, env: Env): Promise<C
   }
   return {
     baseUrl,
-    authToken: flags.token ?? setting(env, 'TWILIO_AUTH_TOKEN') ?? (await developmentToken(env)),
+    ...(await signingToken(flags, env)),
     accountSid: setting(env, 'TWILIO_ACCOUNT_SID') ?? newSid('AC'),
     from: phoneNumber('--from', flags.from ?? DEFAULT_CALLER),
     to: phoneNumber('--to', flags.to ?? setting(env, 'TWILIO_PHONE_NUMBER') ?? DEFAULT_BUSINESS_NUMBER),
@@ -47,9 +47,16 @@ function setting(env: Env, name: string): string | undefined {
   return env[name]?.trim() || undefined;
 }
 
-/** The token the server wrote at start because TWILIO_AUTH_TOKEN was unset (src/twilio/dev-token.ts). */
-async function developmentToken(env: Env): Promise<string> {
+async function signingToken(flags: CallFlags, env: Env): Promise<Signing> {
+  if (flags.token) return { authToken: flags.token, tokenSource: 'the token given as --token' };
+  const configured = setting(env, 'TWILIO_AUTH_TOKEN');
+  if (configured) return { authToken: configured, tokenSource: 'TWILIO_AUTH_TOKEN' };
   const dataDir = path.resolve(setting(env, 'DATA_DIR') ?? './data');
+  return { authToken: await developmentToken(dataDir), tokenSource: `the development token in ${devTokenFile(dataDir)}` };
+}
+
+/** The token the server wrote at start because TWILIO_AUTH_TOKEN was unset (src/twilio/dev-token.ts). */
+async function developmentToken(dataDir: string): Promise<string> {
   let token: string | null;
   try {
     token = await readDevToken(dataDir);

@@ -32,7 +32,7 @@ export async function runCall(settings: CallSettings): Promise<number> {
         url: `${settings.baseUrl}/twilio/status`,
         params: { ...callParams('completed'), CallDuration: String(Math.round((Date.now() - startedAtMs) / 1000)) },
       },
-      settings.authToken,
+      settings,
     );
 
   const incoming = new URL(`${settings.baseUrl}/twilio/incoming`);
@@ -44,7 +44,7 @@ export async function runCall(settings: CallSettings): Promise<number> {
   try {
     let step: Step = { kind: 'post', request: { url: incoming.href, params: callParams('ringing') } };
     while (step.kind === 'post') {
-      const verbs = await fetchTwiml(step.request, settings.authToken);
+      const verbs = await fetchTwiml(step.request, settings);
       reportOnFailure = true;
       step = await play(verbs, step.request.url, lines, () => callParams('in-progress'));
     }

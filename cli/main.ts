@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --env-file-if-exists=.env
 // phone-assistant: the command-line entry point; reads the command and hands over to serve, migrate or call.
 import { ConfigError } from '../src/config.ts';
 import { DEV_TOKEN_FILE } from '../src/twilio/dev-token.ts';

@@ -24,7 +24,7 @@ export async function runSms(settings: CallSettings): Promise<number> {
         NumSegments: '1',
         ApiVersion: '2010-04-01',
       };
-      for (const verb of await fetchTwiml({ url, params }, settings.authToken)) {
+      for (const verb of await fetchTwiml({ url, params }, settings)) {
         if (verb.kind === 'message' && verb.text) sayLine('assistant', verb.text);
         else if (verb.kind !== 'message') noteLine('(skipped a verb other than <Message> in the answer to an SMS)');
       }

@@ -16,6 +16,7 @@ import { loadPromptTemplates } from './assistant/system-prompt.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/db.ts';
 import { openDb } from './db/open-db.ts';
+import { registerHomePage } from './home-page.ts';
 import { openSpool } from './jobs/spool.ts';
 import { startSpoolReplayer } from './jobs/spool-replayer.ts';
 import { createLanguageModel } from './llm/provider.ts';
@@ -23,12 +24,13 @@ import { createKnowledgeBase, type KnowledgeBase } from './knowledge/knowledge-b
 import { observedKnowledge } from './knowledge/observed.ts';
 import { registerErrorHandler } from './ops/error-handler.ts';
 import { registerHealthRoutes } from './ops/health-routes.ts';
+import { httpLimits } from './ops/http-limits.ts';
 import { trackInFlight, type PendingWork } from './ops/in-flight.ts';
 import { createLogger } from './ops/logger.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { registerMetrics } from './ops/metrics-route.ts';
 import { registerRateLimits } from './ops/rate-limit.ts';
-import { databaseProbe, databaseVectorsProbe, llmProbe, qdrantProbe } from './ops/readiness.ts';
+import { databaseProbe, databaseVectorsProbe, llmProbe, qdrantProbe, runChecks, type Readiness } from './ops/readiness.ts';
 import { registerRequestLog, requestId } from './ops/request-log.ts';
 import { loadProfile, type Profile } from './profile.ts';
 import { resolveTwilioAuthToken } from './twilio/dev-token.ts';
@@ -51,6 +53,8 @@ export interface App {
   metrics: Metrics;
   /** Requests and voice turns still running: what a shutdown past its bound cuts off. */
   pending(): PendingWork;
+  /** The checks GET /ready runs, for saying at start what is not ready. */
+  checkReadiness(): Promise<Readiness>;
 }
 
 export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Promise<App> {
@@ -66,6 +70,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     trustProxy: config.trustProxy,
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestId,
+    ...httpLimits(config),
   });
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);
@@ -110,15 +115,13 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     },
   });
 
-  registerHealthRoutes(
-    fastify,
-    {
-      database: databaseProbe(db),
-      llm: config.llm ? llmProbe(config.llm) : null,
-      vector_store: config.qdrant.url ? qdrantProbe(config.qdrant) : config.knowledge.embedding ? databaseVectorsProbe(db) : null,
-    },
-    { vector_store: knowledge.description },
-  );
+  const probes = {
+    database: databaseProbe(db),
+    llm: config.llm ? llmProbe(config.llm) : null,
+    vector_store: config.qdrant.url ? qdrantProbe(config.qdrant) : config.knowledge.embedding ? databaseVectorsProbe(db) : null,
+  };
+  registerHealthRoutes(fastify, probes, { vector_store: knowledge.description });
+  registerHomePage(fastify);
 
   const rateLimits = await registerRateLimits(fastify, config, { onLimited: metrics.rateLimited });
   await registerTwilioRoutes(fastify, config, {
@@ -146,5 +149,5 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     await registerKnowledgeRoutes(api, { knowledge, maxDocumentBytes: config.knowledge.maxDocumentBytes, defaultLanguage: config.defaultLanguage });
   });
 
-  return { fastify, assistant, db, knowledge, metrics, pending: tracked.pending };
+  return { fastify, assistant, db, knowledge, metrics, pending: tracked.pending, checkReadiness: () => runChecks(probes) };
 }

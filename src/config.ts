@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { lookalikeWarnings } from './config-lookalikes.ts';
 import { isE164 } from './phone.ts';
 
 export const LANGUAGES = ['en', 'ru', 'uk', 'sk'] as const;
@@ -119,6 +120,8 @@ const envSchema = z.object({
   RATE_LIMIT_CALLER_PER_MINUTE: integer(30, 1, 100_000),
   RATE_LIMIT_API_PER_MINUTE: integer(120, 1, 1_000_000),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 120_000),
+  HTTP_REQUEST_TIMEOUT_MS: integer(10_000, 1_000, 600_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(75_000, 1_000, 3_600_000),
   LOG_LEVEL: optionalText.pipe(
     z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -129,6 +132,9 @@ const envSchema = z.object({
 });
 
 type Env = z.infer<typeof envSchema>;
+
+/** Every variable loadConfig reads. */
+export const KNOWN_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
 export type LlmConfig =
   | { provider: 'openai'; apiKey: string | undefined; baseUrl: string | undefined; model: string }
@@ -179,7 +185,15 @@ export interface Config {
   speech: { apiKey: string | undefined; baseUrl: string | undefined } | null;
   /** How long shutdown waits for requests and turns in flight before closing anyway. */
   shutdownTimeoutMs: number;
+  http: {
+    /** The longest a client may take to send a whole request, headers and body; past it 408 and the socket is closed. */
+    requestTimeoutMs: number;
+    /** How long an idle keep-alive connection stays open: longer than the load balancer's idle timeout. */
+    keepAliveTimeoutMs: number;
+  };
   logLevel: Env['LOG_LEVEL'];
+  /** Set variables that look like misspellings of ours (names only, never values): said at start. */
+  warnings: readonly string[];
 }
 
 export interface KnowledgeConfig {
@@ -300,7 +314,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     rateLimits: { callerPerMinute: env.RATE_LIMIT_CALLER_PER_MINUTE, apiPerMinute: env.RATE_LIMIT_API_PER_MINUTE },
     speech: env.OPENAI_API_KEY || env.OPENAI_BASE_URL ? { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL } : null,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    http: { requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS, keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS },
     logLevel: env.LOG_LEVEL,
+    warnings: lookalikeWarnings(Object.keys(source).filter((name) => source[name] !== undefined), KNOWN_VARIABLES),
   });
 }
 

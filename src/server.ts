@@ -1,28 +1,63 @@
-// Starts the server: loadConfig → buildApp → listen, and closes everything on SIGTERM/SIGINT.
-import { buildApp } from './app.ts';
+// Starts the server: loadConfig → open the database → buildApp → listen, and closes everything on SIGTERM/SIGINT.
+import type { Logger } from 'pino';
+import { buildApp, type App } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { openDb } from './db/open-db.ts';
+import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { createLogger } from './ops/logger.ts';
 import { shutdownOnSignals } from './ops/shutdown.ts';
 import { ProfileError } from './profile.ts';
+import { describeDatabaseFailure, describeListenFailure, StartupError } from './startup-errors.ts';
 import { VERSION } from './version.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config);
-  const { fastify, db, pending } = await buildApp(config, { logger });
+  for (const warning of config.warnings) logger.warn(warning);
+
+  const db = await openDb(config.database, logger).catch((error: unknown) => {
+    throw describeDatabaseFailure(config, error);
+  });
+  let app: App;
+  try {
+    app = await buildApp(config, { logger, db });
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const { fastify } = app;
+  const close = async () => {
+    await fastify.close();
+    await db.close();
+  };
 
   if (!config.llm) logger.warn('no LLM configured: set OPENAI_API_KEY (or OPENAI_BASE_URL) or ANTHROPIC_API_KEY for the assistant to answer');
   if (!config.apiKey) logger.info('the /v1 API is disabled: set API_KEY to enable it');
 
-  shutdownOnSignals({ close: () => fastify.close(), pending, logger, timeoutMs: config.shutdownTimeoutMs });
+  shutdownOnSignals({ close, pending: app.pending, logger, timeoutMs: config.shutdownTimeoutMs });
 
-  await fastify.listen({ port: config.port, host: config.host });
+  try {
+    await fastify.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await close();
+    throw describeListenFailure(config, error);
+  }
   logger.info({ version: VERSION, database: db.kind, llm: config.llm?.provider ?? 'none' }, 'phone-assistant ready');
+  void reportReadiness(app, logger);
+}
+
+/** What GET /ready would say, once at start: a rejected LLM key or an unreachable store is seen before the first call. */
+async function reportReadiness(app: App, logger: Logger): Promise<void> {
+  const { checks } = await app.checkReadiness();
+  for (const [name, result] of Object.entries(checks)) {
+    if (result.status === 'error') logger.warn({ check: name, reason: result.error }, `${name} is not ready: ${result.error} (GET /ready checks again)`);
+  }
 }
 
 main().catch((error: unknown) => {
-  // Configuration mistakes are the user's to fix: say what is wrong, without a stack trace.
-  if (error instanceof ConfigError || error instanceof ProfileError) {
+  // Mistakes the user can fix (a DATA_DIR another process holds among them) are said plainly, without a stack trace;
+  // anything else keeps its stack for a bug report.
+  if (error instanceof ConfigError || error instanceof ProfileError || error instanceof StartupError || error instanceof DataDirLockedError) {
     console.error(error.message);
   } else {
     console.error(error);

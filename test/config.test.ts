@@ -94,6 +94,18 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ OPENAI_API_KEY: 'sk-x', ANTHROPIC_API_KEY: 'sk-ant-x', LLM_PROVIDER: 'anthropic' }).llm?.provider, 'anthropic');
   });
 
+  it('warns about set variables that look like ours, naming them but never their values', () => {
+    const warnings = loadConfig({ TWILLIO_AUTH_TOKEN: 'secret-1', OPENAI_API_KY: 'secret-2', openai_model: 'x', TWILIO_REGION: 'au1', HOME: '/root', HOSTNAME: 'box', npm_config_cache: '/c', OTEL_SERVICE_NAME: 'pa' }).warnings;
+    assert.deepEqual(warnings, [
+      'TWILLIO_AUTH_TOKEN is set but phone-assistant does not read it: did you mean TWILIO_AUTH_TOKEN?',
+      'OPENAI_API_KY is set but phone-assistant does not read it: did you mean OPENAI_API_KEY?',
+      'openai_model is set but phone-assistant does not read it: did you mean OPENAI_MODEL?',
+      'TWILIO_REGION is set but phone-assistant does not read it (it reads TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_PHONE_NUMBER, TWILIO_REPLY_DEADLINE_MS)',
+    ]);
+    assert.doesNotMatch(warnings.join('\n'), /secret/);
+    assert.deepEqual(loadConfig({ PORT: '3000', HOST: '127.0.0.1' }).warnings, []);
+  });
+
   it('strips a trailing slash from base URLs', () => {
     const config = loadConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1/' });
     assert.equal(config.llm?.baseUrl, 'http://127.0.0.1:11434/v1');

@@ -7,7 +7,7 @@ import { findConversationSummary, listConversations, type ConversationSummary } 
 import { loadRecentMessages } from '../db/conversations-repo.ts';
 import type { Db } from '../db/db.ts';
 import { HttpError } from '../http-error.ts';
-import { errorBody } from '../ops/error-handler.ts';
+import { errorResponse } from '../ops/error-handler.ts';
 import { dateBound, encodeCursor, nextCursor, pageQuery } from './pagination.ts';
 import { toTranscriptEntry, transcriptEntry } from './transcript.ts';
 
@@ -68,7 +68,7 @@ export function registerCallsRoutes(app: FastifyInstance, deps: { db: Db }): voi
       summary: 'List conversations (calls, SMS threads, text sessions), newest first',
       tags: ['calls'],
       querystring: callsQuery,
-      response: { 200: callsPage, 422: errorBody },
+      response: { 200: callsPage.describe('A page of conversations; next_cursor is null on the last page') },
     },
     handler: async (request) => {
       const { limit, cursor, ...filter } = request.query;
@@ -82,7 +82,7 @@ export function registerCallsRoutes(app: FastifyInstance, deps: { db: Db }): voi
       summary: 'One conversation with its transcript',
       tags: ['calls'],
       params: callParams,
-      response: { 200: callDetail, 404: errorBody, 422: errorBody },
+      response: { 200: callDetail.describe('The conversation and its messages, oldest first'), 404: errorResponse('No conversation has this id (not_found)') },
     },
     handler: async (request) => {
       const conversation = await findConversationSummary(deps.db, request.params.id);

@@ -9,7 +9,7 @@ import { EmbeddingError } from '../knowledge/embedder.ts';
 import { DOCUMENT_FORMATS, KnowledgeInputError } from '../knowledge/formats.ts';
 import type { DocumentInput } from '../knowledge/ingest.ts';
 import type { KnowledgeBase } from '../knowledge/knowledge-base.ts';
-import { errorBody } from '../ops/error-handler.ts';
+import { errorResponse } from '../ops/error-handler.ts';
 
 export interface KnowledgeRoutesDeps {
   knowledge: KnowledgeBase;
@@ -69,11 +69,19 @@ export async function registerKnowledgeRoutes(app: FastifyInstance, deps: Knowle
       bodyLimit: Math.ceil(deps.maxDocumentBytes * 1.25) + 4096,
       schema: {
         summary: 'Add or replace a document',
+        tags: ['knowledge'],
         description:
           'multipart/form-data with a `file` field (.md, .txt, .html, .pdf) and an optional `title` field, or JSON `{title, content, format}`. ' +
           'A document with the same name (file name, or title for JSON) replaces the old one; identical content is not processed again (200, status unchanged).',
         body: jsonDocument.nullish(),
-        response: { 200: added, 201: added, 413: errorBody, 415: errorBody, 422: errorBody, 503: errorBody },
+        response: {
+          200: added.describe('The same content was already there: nothing changed (status unchanged)'),
+          201: added.describe('Added, or replaced the document of the same name'),
+          413: errorResponse('The document is larger than KNOWLEDGE_MAX_DOCUMENT_BYTES (too_large)'),
+          415: errorResponse('The file type is not one the knowledge base reads (unsupported_media_type)'),
+          422: errorResponse('The body is invalid, or the file could not be read or holds no text'),
+          503: errorResponse('The embeddings endpoint failed (embedding_unavailable)'),
+        },
       },
     },
     async (request, reply) => {
@@ -85,7 +93,7 @@ export async function registerKnowledgeRoutes(app: FastifyInstance, deps: Knowle
 
   api.get(
     '/v1/knowledge/documents',
-    { schema: { summary: 'List the documents', response: { 200: z.object({ items: z.array(documentItem) }) } } },
+    { schema: { summary: 'List the documents', tags: ['knowledge'], response: { 200: z.object({ items: z.array(documentItem) }).describe('Every document, by name') } } },
     async () => {
       const documents = await deps.knowledge.list();
       return {
@@ -99,8 +107,9 @@ export async function registerKnowledgeRoutes(app: FastifyInstance, deps: Knowle
     {
       schema: {
         summary: 'Remove a document',
+        tags: ['knowledge'],
         params: z.object({ id: z.uuid({ error: 'must be a document id (a UUID) from GET /v1/knowledge/documents' }) }),
-        response: { 204: z.null().describe('Removed'), 404: errorBody },
+        response: { 204: z.null().describe('Removed'), 404: errorResponse('No document has this id (not_found)') },
       },
     },
     async (request, reply) => {
@@ -114,8 +123,9 @@ export async function registerKnowledgeRoutes(app: FastifyInstance, deps: Knowle
     {
       schema: {
         summary: 'Search the knowledge base as the assistant does before answering',
+        tags: ['knowledge'],
         querystring: searchQuery,
-        response: { 200: z.object({ items: z.array(searchItem) }) },
+        response: { 200: z.object({ items: z.array(searchItem) }).describe('The passages, best first') },
       },
     },
     async (request) => {

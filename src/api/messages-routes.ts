@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { listCallbackRequests, markCallbackHandled, type CallbackRequest } from '../db/callbacks-repo.ts';
 import type { Db } from '../db/db.ts';
 import { HttpError } from '../http-error.ts';
-import { errorBody } from '../ops/error-handler.ts';
+import { errorResponse } from '../ops/error-handler.ts';
 import { encodeCursor, nextCursor, pageQuery } from './pagination.ts';
 
 const messagesQuery = z.object({
@@ -52,7 +52,7 @@ export function registerMessagesRoutes(app: FastifyInstance, deps: { db: Db }): 
       summary: 'List callback requests, newest first',
       tags: ['messages'],
       querystring: messagesQuery,
-      response: { 200: messagesPage, 422: errorBody },
+      response: { 200: messagesPage.describe('A page of callback requests; next_cursor is null on the last page') },
     },
     handler: async (request) => {
       const { limit, cursor, handled } = request.query;
@@ -66,7 +66,7 @@ export function registerMessagesRoutes(app: FastifyInstance, deps: { db: Db }): 
       summary: 'Mark a callback request handled (repeating it keeps the first time)',
       tags: ['messages'],
       params: messageParams,
-      response: { 200: callbackMessage, 404: errorBody, 422: errorBody },
+      response: { 200: callbackMessage.describe('The request, now handled'), 404: errorResponse('No message has this id (not_found)') },
     },
     handler: async (request) => {
       const message = await markCallbackHandled(deps.db, request.params.id);

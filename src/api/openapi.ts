@@ -1,12 +1,38 @@
 // The OpenAPI document (GET /openapi.json) and Swagger UI (GET /docs), generated from the routes' zod schemas.
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { errorResponse } from '../ops/error-handler.ts';
+import { BODY_LIMIT_BYTES } from '../ops/http-limits.ts';
 import { VERSION } from '../version.ts';
 
 // Twilio's webhooks are Twilio's contract, not the owner's API, and /metrics is Prometheus's.
 const HIDDEN = [/^\/twilio\//, /^\/metrics$/, /^\/openapi\.json$/];
+
+/**
+ * The answers every route of a kind can give, whatever its handler does: the bearer check, the
+ * rate limit and the database in front of every /v1 route, and body parsing and validation.
+ * A route's own schema wins where it lists the same status.
+ */
+function withCommonResponses(url: string, schema: FastifySchema): FastifySchema {
+  const response: Record<string, unknown> = { ...(schema.response as Record<string, unknown> | undefined) };
+  const add = (status: number, description: string) => {
+    response[status] ??= errorResponse(description);
+  };
+  if (schema.body) {
+    add(413, `The body is larger than ${BODY_LIMIT_BYTES / 1024} KiB (payload_too_large)`);
+    add(415, 'The Content-Type is not one the route reads: send application/json (unsupported_media_type)');
+  }
+  if (schema.body || schema.querystring || schema.params) add(422, 'The request is invalid; message names each field and the rule it broke (invalid_request)');
+  if (url.startsWith('/v1/')) {
+    add(401, 'The Authorization: Bearer key is missing or wrong (unauthorized)');
+    add(429, 'More than RATE_LIMIT_API_PER_MINUTE requests in a minute from this key (rate_limited); Retry-After says when to try again');
+    add(503, 'The API is disabled because API_KEY is unset (api_disabled), or the database is busy or unreachable (unavailable, with Retry-After)');
+    add(500, 'An unexpected failure (internal); the body carries no detail of it');
+  }
+  return { ...schema, response };
+}
 
 /** Must run before any route is added: the document lists the routes added after it. */
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
@@ -24,7 +50,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     },
     transform: (input) => {
       if (HIDDEN.some((pattern) => pattern.test(input.url))) return { schema: { hide: true }, url: input.url };
-      const output = jsonSchemaTransform(input);
+      const output = jsonSchemaTransform({ ...input, schema: withCommonResponses(input.url, input.schema ?? {}) });
       // Every /v1 route sits behind the bearer key (bearerAuth in app.ts).
       if (!input.url.startsWith('/v1/')) return output;
       return { ...output, schema: { ...output.schema, security: [{ bearerAuth: [] }] } };

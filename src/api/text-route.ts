@@ -8,7 +8,7 @@ import { LANGUAGES, type Language } from '../config.ts';
 import { createConversation, findConversation, setConversationLanguage, setConversationStatus, type Conversation } from '../db/conversations-repo.ts';
 import type { Db } from '../db/db.ts';
 import { HttpError } from '../http-error.ts';
-import { errorBody } from '../ops/error-handler.ts';
+import { errorBody, errorResponse } from '../ops/error-handler.ts';
 
 export const MAX_TEXT_LENGTH = 4000;
 
@@ -23,7 +23,7 @@ const textReply = z.object({
   reply: z.string(),
   language: z.enum(LANGUAGES),
   ended: z.boolean(),
-  error: z.enum(['rate_limited', 'unreachable', 'timeout', 'other']).optional(),
+  error: z.enum(['rate_limited', 'unreachable', 'timeout', 'unauthorized', 'other']).optional(),
 });
 
 export interface TextRouteDeps {
@@ -44,7 +44,21 @@ async function openConversation(db: Db, callId: string | undefined, language: La
 
 export function registerTextRoute(app: FastifyInstance, deps: TextRouteDeps): void {
   app.withTypeProvider<ZodTypeProvider>().post('/v1/text', {
-    schema: { body: textRequest, response: { 200: textReply, 503: z.union([textReply, errorBody]) } },
+    schema: {
+      summary: 'Talk to the assistant as text: starts a conversation, or continues the one call_id names',
+      tags: ['text'],
+      body: textRequest,
+      response: {
+        200: textReply.describe('The assistant replied; ended is true once it has said goodbye'),
+        404: errorResponse('No text conversation has this call_id (not_found)'),
+        409: errorResponse('The conversation has ended; start a new one without call_id (conversation_ended)'),
+        503: z
+          .union([textReply, errorBody])
+          .describe(
+            'The LLM failed: reply carries the apology a caller would hear and error the cause. Or no LLM is configured (llm_not_configured), the API is disabled (api_disabled) or the database is unavailable (unavailable)',
+          ),
+      },
+    },
     handler: async (request, reply) => {
       if (!deps.llmConfigured) {
         throw new HttpError(503, 'llm_not_configured', 'No LLM is configured: set OPENAI_API_KEY (or OPENAI_BASE_URL) or ANTHROPIC_API_KEY.');

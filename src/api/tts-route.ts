@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import { HttpError } from '../http-error.ts';
 import { summarizeLlmError } from '../llm/errors.ts';
 import { AUDIO_CONTENT_TYPES, AUDIO_FORMATS, createSpeechSynthesizer, SpeechError } from '../llm/speech.ts';
-import { errorBody } from '../ops/error-handler.ts';
+import { errorResponse } from '../ops/error-handler.ts';
 
 export const MAX_TTS_TEXT_LENGTH = 4096;
 
@@ -50,9 +50,10 @@ export function registerTtsRoute(app: FastifyInstance, deps: TtsRouteDeps): void
           description: 'The audio, in the content type of response_format',
           content: Object.fromEntries(Object.values(AUDIO_CONTENT_TYPES).map((type) => [type, { schema: audio }])),
         },
-        422: errorBody,
-        502: errorBody,
-        503: errorBody,
+        502: errorResponse('The speech provider answered an error; message carries its HTTP status (tts_failed)'),
+        503: errorResponse(
+          'Speech is not configured (tts_not_configured), the provider did not answer within 15 s (tts_unavailable), or the API is disabled (api_disabled)',
+        ),
       },
     },
     handler: async (request, reply) => {

@@ -1,10 +1,15 @@
 // Fixed phrases said without the LLM (apologies, prompts, goodbyes), in every supported language.
 import type { Language } from '../config.ts';
+import type { LlmFailureCause } from '../llm/errors.ts';
 
-export type FailureCause = 'rate_limited' | 'unreachable' | 'timeout' | 'other' | 'unavailable';
+/** Why a turn failed: the LLM's failure, or `unavailable` when no LLM is configured. */
+export type FailureCause = LlmFailureCause | 'unavailable';
+
+/** The causes with an apology of their own; the rest hear the general one. */
+type ApologyKind = Exclude<FailureCause, 'unauthorized'>;
 
 export type PhraseKey =
-  | `apology_${FailureCause}`
+  | `apology_${ApologyKind}`
   | 'reprompt'
   | 'holding'
   | 'still_holding'
@@ -97,5 +102,6 @@ export function phrase(language: Language, key: PhraseKey): string {
 }
 
 export function apology(language: Language, cause: FailureCause): string {
-  return phrase(language, `apology_${cause}`);
+  // A refused key is the owner's to fix, and means nothing to a caller: the general apology.
+  return phrase(language, `apology_${cause === 'unauthorized' ? 'other' : cause}`);
 }

@@ -1,11 +1,8 @@
 // openDb: the one place that picks PostgreSQL or embedded PGlite, then brings the schema up to date.
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { Config } from '../config.ts';
+import type { DataDirUse } from './data-dir-lock.ts';
 import type { Db } from './db.ts';
 import { migrate } from './migrate.ts';
-import { openPglite } from './pglite-db.ts';
-import { openPostgres } from './postgres-db.ts';
 
 /** The slice of a pino logger this needs. */
 export interface DbLogger {
@@ -13,10 +10,20 @@ export interface DbLogger {
   warn(obj: { err: Error }, msg: string): void;
 }
 
-/** PostgreSQL when `url` is set, else PGlite under `dataDir`; migrated before it is returned. */
-export async function openDb(config: Config['database'], logger?: DbLogger): Promise<Db> {
+export interface OpenDbOptions {
+  /** What this process is, as told to another one that finds DATA_DIR taken (default: server). */
+  use?: DataDirUse;
+  /** Apply the migrations before returning (default: true). */
+  migrate?: boolean;
+}
+
+/** PostgreSQL when `url` is set, else PGlite under `dataDir`, which this process then holds alone until close. */
+export async function openDb(config: Config['database'], logger?: DbLogger, options: OpenDbOptions = {}): Promise<Db> {
+  const startedMs = performance.now();
+  // Each backend's modules load only when it is the one chosen.
   let db: Db;
   if (config.url) {
+    const { openPostgres } = await import('./postgres-db.ts');
     db = await openPostgres({
       url: config.url,
       poolSize: config.poolSize,
@@ -28,16 +35,17 @@ export async function openDb(config: Config['database'], logger?: DbLogger): Pro
       onIdleConnectionError: (err) => logger?.warn({ err }, 'database dropped an idle pooled connection'),
     });
   } else {
-    // A subdirectory, because DATA_DIR also holds files that are not the database's.
-    const pgliteDir = path.join(config.dataDir, 'pglite');
-    await mkdir(pgliteDir, { recursive: true });
-    db = await openPglite(pgliteDir);
+    const { openEmbedded } = await import('./open-embedded.ts');
+    db = await openEmbedded(config.dataDir, options.use ?? 'server', logger);
   }
-  try {
-    await migrate(db, (msg) => logger?.info(msg));
-  } catch (err) {
-    await db.close();
-    throw err;
+  if (options.migrate !== false) {
+    try {
+      await migrate(db, (msg) => logger?.info(msg));
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
   }
+  if (db.kind === 'pglite') logger?.info(`embedded database ready in ${Math.round(performance.now() - startedMs)} ms`);
   return db;
 }

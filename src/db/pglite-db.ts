@@ -9,9 +9,17 @@ import { DATE_OID, INT8_OID, parseDate, parseInt8 } from './value-types.ts';
 // transaction would hang the whole process; this marks such code so it fails loudly instead.
 const insideTransaction = new AsyncLocalStorage<true>();
 
+// PostgreSQL's default 128 MB buffer pool lives in PGlite's WebAssembly memory, and makes up half the idle
+// server's resident memory. A receptionist's working set is small, and pages outside the pool are a read
+// away in the OS page cache (on disk) or in the in-memory file system.
+const SHARED_BUFFERS = '16MB';
+
 /** Opens PGlite in `dataDir` (created and initialised on first use), or in memory when undefined. */
 export async function openPglite(dataDir: string | undefined): Promise<Db> {
-  const pglite = await PGlite.create(dataDir, { parsers: { [INT8_OID]: parseInt8, [DATE_OID]: parseDate } });
+  const pglite = await PGlite.create(dataDir, {
+    parsers: { [INT8_OID]: parseInt8, [DATE_OID]: parseDate },
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`],
+  });
   let pending = 0;
   let closing: Promise<void> | undefined;
 

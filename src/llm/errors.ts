@@ -1,8 +1,9 @@
-// Sorts LLM failures into the causes a caller hears a specific apology for.
+// Sorts LLM failures into their causes: what the owner is told, and what the assistant apologises for.
 import { APICallError, RetryError } from 'ai';
-import type { FailureCause } from '../assistant/phrases.ts';
+import { safeErrorMessage } from '../safe-error.ts';
 
-export type LlmFailureCause = Exclude<FailureCause, 'unavailable'>;
+/** `unauthorized`: the provider refused the key (401/403), which only the owner can fix. */
+export type LlmFailureCause = 'rate_limited' | 'unreachable' | 'timeout' | 'unauthorized' | 'other';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 const NETWORK_MESSAGES = /terminated|other side closed|socket hang up|fetch failed|cannot connect to api/i;
@@ -32,6 +33,7 @@ export function classifyLlmError(error: unknown, deadlineExpired: boolean): LlmF
   for (const link of chain(error)) {
     if (APICallError.isInstance(link)) {
       if (link.statusCode === 429 || link.statusCode === 529) return 'rate_limited';
+      if (link.statusCode === 401 || link.statusCode === 403) return 'unauthorized';
       if (link.statusCode === undefined) return 'unreachable';
       return 'other';
     }
@@ -41,15 +43,15 @@ export function classifyLlmError(error: unknown, deadlineExpired: boolean): LlmF
 }
 
 /**
- * What of an LLM error may be logged: SDK errors carry the whole request (the caller's words)
- * in `requestBodyValues`, so they are never logged whole.
+ * What of an LLM error may be shown: SDK errors carry the whole request (the caller's words)
+ * in `requestBodyValues`, and the provider may quote it in its message, which is scrubbed of it.
  */
 export function summarizeLlmError(error: unknown): { name: string; message: string; statusCode?: number } {
-  const head = (error ?? {}) as { name?: unknown; message?: unknown };
+  const head = (error ?? {}) as { name?: unknown };
   const statusCode = [...chain(error)].find(APICallError.isInstance)?.statusCode;
   return {
     name: typeof head.name === 'string' ? head.name : 'Error',
-    message: typeof head.message === 'string' ? head.message : String(error),
+    message: safeErrorMessage(error),
     ...(statusCode === undefined ? {} : { statusCode }),
   };
 }

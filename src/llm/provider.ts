@@ -14,16 +14,18 @@ export function createLanguageModel(llm: LlmConfig): LanguageModel {
   return openai.chat(llm.model);
 }
 
-/** The provider's model-list URL and headers, used by the readiness check. */
-export function modelsRequest(llm: LlmConfig): { url: string; headers: Record<string, string> } {
+/** The provider's model-list URL and headers, used by the readiness check, and the variable its key comes from. */
+export function modelsRequest(llm: LlmConfig): { url: string; headers: Record<string, string>; keyVariable: string } {
   if (llm.provider === 'anthropic') {
     return {
       url: `${llm.baseUrl ?? 'https://api.anthropic.com/v1'}/models`,
       headers: { 'x-api-key': llm.apiKey, 'anthropic-version': '2023-06-01' },
+      keyVariable: 'ANTHROPIC_API_KEY',
     };
   }
   return {
     url: `${llm.baseUrl ?? 'https://api.openai.com/v1'}/models`,
     headers: llm.apiKey ? { authorization: `Bearer ${llm.apiKey}` } : {},
+    keyVariable: 'OPENAI_API_KEY',
   };
 }

@@ -10,6 +10,11 @@ export const errorBody = z.object({ error: z.string(), message: z.string() });
 
 export type ErrorBody = z.output<typeof errorBody>;
 
+/** An error answer as a route's response schema lists it: the body, and when it is given. */
+export function errorResponse(description: string) {
+  return errorBody.describe(description);
+}
+
 /** `text: must not be empty; language: must be one of en, ru, uk, sk` */
 function describeValidation(error: FastifyError): string {
   if (!hasZodFastifySchemaValidationErrors(error)) return error.message;
@@ -20,6 +25,9 @@ function describeValidation(error: FastifyError): string {
     })
     .join('; ');
 }
+
+// Fastify's own refusals (body parsing, limits), by status.
+const CLIENT_ERROR_CODES: Record<number, string> = { 413: 'payload_too_large', 415: 'unsupported_media_type' };
 
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler<FastifyError>((error, request, reply) => {
@@ -35,7 +43,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status < 500) {
-      return reply.code(status).send({ error: 'bad_request', message: error.message } satisfies ErrorBody);
+      return reply.code(status).send({ error: CLIENT_ERROR_CODES[status] ?? 'bad_request', message: error.message } satisfies ErrorBody);
     }
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ error: 'internal', message: 'Internal server error' } satisfies ErrorBody);

@@ -1,6 +1,8 @@
 // The process logger: JSON lines, with caller content and secrets redacted at source.
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.ts';
+import { safeError } from '../safe-error.ts';
+import { stdoutDestination } from './log-destination.ts';
 
 /**
  * Keys under which caller words, numbers and secrets may be logged; pino removes their values.
@@ -23,6 +25,15 @@ export const REDACTED_PATHS = [
   '*.to',
 ];
 
-export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): Logger {
-  return pino({ level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
+export function createLogger(config: Pick<Config, 'logLevel'>, destination: pino.DestinationStream = stdoutDestination()): Logger {
+  return pino(
+    {
+      level: config.logLevel,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      // Every error logged anywhere (`{ err }`, `{ error }`, or an error as the first argument) goes
+      // through one view that keeps its type, code, stack and causes but not what it quotes of its input.
+      serializers: { err: safeError, error: safeError },
+    },
+    destination,
+  );
 }

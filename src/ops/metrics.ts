@@ -90,7 +90,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   });
   const llmFailures = new Counter({
     name: `${PREFIX}llm_failures_total`,
-    help: 'Failed LLM turns by provider and cause (rate_limited, unreachable, timeout, other)',
+    help: 'Failed LLM turns by provider and cause (rate_limited, unreachable, timeout, unauthorized, other)',
     labelNames: ['provider', 'cause'] as const,
     registers,
   });

@@ -35,7 +35,12 @@ async function runProbe(probe: Probe, timeoutMs: number): Promise<CheckResult> {
   }
 }
 
-export async function runChecks(probes: Record<string, Probe | null>, timeoutMs = CHECK_TIMEOUT_MS): Promise<{ ready: boolean; checks: Record<string, CheckResult> }> {
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, CheckResult>;
+}
+
+export async function runChecks(probes: Record<string, Probe | null>, timeoutMs = CHECK_TIMEOUT_MS): Promise<Readiness> {
   const entries = await Promise.all(
     Object.entries(probes).map(async ([name, probe]) => [name, probe ? await runProbe(probe, timeoutMs) : { status: 'not_configured' as const }] as const),
   );
@@ -43,7 +48,7 @@ export async function runChecks(probes: Record<string, Probe | null>, timeoutMs 
   return { ready: entries.every(([, result]) => result.status !== 'error'), checks };
 }
 
-async function expectOk(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<void> {
+async function expectOk(url: string, headers: Record<string, string>, signal: AbortSignal, describeStatus: (status: number) => string = (status) => `answered HTTP ${status}`): Promise<void> {
   let response: Response;
   try {
     response = await fetch(url, { headers, signal });
@@ -52,7 +57,7 @@ async function expectOk(url: string, headers: Record<string, string>, signal: Ab
     throw new Error(`unreachable: ${cause?.code ?? cause?.message ?? (error as Error).message}`, { cause: error });
   }
   await response.body?.cancel();
-  if (!response.ok) throw new Error(`answered HTTP ${response.status}`);
+  if (!response.ok) throw new Error(describeStatus(response.status));
 }
 
 /** Vectors kept in the database: their table must be there (the migration applied). */
@@ -69,8 +74,15 @@ export function databaseProbe(db: Db): Probe {
 }
 
 export function llmProbe(llm: LlmConfig): Probe {
-  const { url, headers } = modelsRequest(llm);
-  return (signal) => expectOk(url, headers, signal);
+  const { url, headers, keyVariable } = modelsRequest(llm);
+  // The commonest first-start mistake: say which variable holds the key the provider refused.
+  const describeStatus = (status: number) =>
+    status === 401 || status === 403
+      ? llm.apiKey
+        ? `rejected the API key (${keyVariable}): answered HTTP ${status}`
+        : `wants an API key: set ${keyVariable} (answered HTTP ${status})`
+      : `answered HTTP ${status}`;
+  return (signal) => expectOk(url, headers, signal, describeStatus);
 }
 
 export function qdrantProbe(qdrant: Config['qdrant']): Probe | null {

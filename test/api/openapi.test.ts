@@ -2,13 +2,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { VERSION } from '../../src/version.ts';
-import { startTestServer, testEnv, type TestServer } from '../helpers/test-app.ts';
+import { postJson, startTestServer, testEnv, type TestServer } from '../helpers/test-app.ts';
 
 type Operation = {
+  summary?: string;
+  tags?: string[];
   security?: Record<string, string[]>[];
   requestBody?: { content: Record<string, { schema: { properties: Record<string, Record<string, unknown>> } }> };
   parameters?: { name: string; in: string }[];
-  responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }>;
+  responses: Record<string, { description: string; content?: Record<string, { schema: Record<string, unknown> }> }>;
 };
 type OpenApiDocument = {
   openapi: string;
@@ -61,6 +63,36 @@ describe('OpenAPI document', () => {
     assert.equal(documented.filter((route) => / \/v1\//.test(route)).length, v1.length);
     assert.ok(doc.paths['/health']?.get && doc.paths['/ready']?.get);
     assert.ok(!Object.keys(doc.paths).some((path) => path.startsWith('/twilio/') || path === '/metrics' || path.startsWith('/docs')));
+  });
+
+  it('gives every operation a summary and tags, and lists every answer it gives with a description', () => {
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })));
+    const statuses = (route: string) => Object.keys(operations.find((o) => o.route === route)!.op.responses).sort();
+    for (const { route, op } of operations) {
+      assert.ok(op.summary, `${route} has a summary`);
+      assert.ok(op.tags?.length, `${route} has tags`);
+      for (const [status, response] of Object.entries(op.responses)) {
+        assert.notEqual(response.description, 'Default Response', `${route} ${status} says when it is given`);
+      }
+    }
+    assert.deepEqual(statuses('POST /v1/text'), ['200', '401', '404', '409', '413', '415', '422', '429', '500', '503']);
+    assert.deepEqual(statuses('POST /v1/tts'), ['200', '401', '413', '415', '422', '429', '500', '502', '503']);
+    assert.deepEqual(statuses('GET /v1/calls'), ['200', '401', '422', '429', '500', '503']);
+    assert.deepEqual(statuses('GET /v1/calls/{id}'), ['200', '401', '404', '422', '429', '500', '503']);
+    assert.deepEqual(statuses('GET /v1/messages'), ['200', '401', '422', '429', '500', '503']);
+    assert.deepEqual(statuses('POST /v1/messages/{id}/handled'), ['200', '401', '404', '422', '429', '500', '503']);
+    assert.deepEqual(statuses('GET /ready'), ['200', '503']);
+  });
+
+  it('documents answers the routes really give', async () => {
+    const text = `${server.url}/v1/text`;
+    assert.equal((await postJson(text, { text: 'hi' }, { authorization: '' })).status, 401);
+    const xml = await postJson(text, '<text>hi</text>', { 'content-type': 'application/xml' });
+    assert.deepEqual([xml.status, xml.body.error], [415, 'unsupported_media_type']);
+    assert.equal((await postJson(text, { text: 'x'.repeat(70_000) })).status, 413);
+    assert.equal((await postJson(text, { text: '' })).status, 422);
+    const calls = await fetch(`${server.url}/v1/calls/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`, { headers: { authorization: 'Bearer test-api-key-0123456789' } });
+    assert.equal(calls.status, 404);
   });
 
   it('names the API, its version and the bearer scheme', () => {

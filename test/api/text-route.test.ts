@@ -61,6 +61,16 @@ for (const provider of ['openai', 'anthropic'] as const) {
       assert.equal(stored.length, 2);
     });
 
+    it('answers 503 unauthorized when the provider rejects the key, with the general apology a caller would hear', async () => {
+      for (const status of [401, 403]) {
+        standIn.enqueue({ status });
+        const failed = await text({ text: 'Hello?', language: 'uk' });
+        assert.equal(failed.status, 503);
+        assert.equal(failed.body.error, 'unauthorized');
+        assert.equal(failed.body.reply, apology('uk', 'other'));
+      }
+    });
+
     it('answers 503 with the timeout apology when the LLM is slower than the deadline', async () => {
       standIn.enqueue({ hangMs: 1500 });
       const failed = await text({ text: 'Hello?', language: 'ru' });

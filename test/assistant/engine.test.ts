@@ -135,6 +135,7 @@ for (const provider of ['openai', 'anthropic'] as const satisfies Provider[]) {
       const failures = [
         { name: '429', reply: { status: 429 }, cause: 'rate_limited' },
         { name: '500', reply: { status: 500 }, cause: 'other' },
+        { name: 'a rejected key (401)', reply: { status: 401 }, cause: 'unauthorized' },
         { name: 'a dropped connection', reply: { drop: true as const }, cause: 'unreachable' },
         { name: 'a reply slower than the deadline', reply: { hangMs: 1500 }, cause: 'timeout' },
       ] as const;

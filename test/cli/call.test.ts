@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import twilio from 'twilio';
+import { track } from '../helpers/child-processes.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TOKEN = '0123456789abcdef0123456789abcdef';
@@ -43,10 +44,10 @@ async function startStandIn(script: Record<string, string | { status: number; bo
 
 function runCli(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}) {
   // A clean environment, so that the developer's own TWILIO_* or PUBLIC_URL cannot change the outcome.
-  const child = spawn(process.execPath, ['cli/main.ts', ...args], {
+  const child = track(spawn(process.execPath, ['cli/main.ts', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', DATA_DIR: mkdtempSync(path.join(tmpdir(), 'pa-cli-')), ...options.env },
-  });
+  }));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -176,6 +177,36 @@ describe('phone-assistant call', () => {
     assert.equal(result.code, 1);
     assert.match(result.stderr, /server answered 403: bad signature/);
     assert.equal(result.stdout, '');
+  });
+
+  it('hints at a token from another DATA_DIR when the server refuses the development token', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'pa-cli-'));
+    writeFileSync(path.join(dataDir, 'twilio-dev-auth-token'), `${'e'.repeat(32)}\n`);
+    const result = await runCli(['call', '--url', standIn.url], { env: { DATA_DIR: dataDir }, stdin: 'hello\n' });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /server answered 403: bad signature/);
+    assert.ok(result.stderr.includes(`made with the development token in ${path.join(dataDir, 'twilio-dev-auth-token')} over ${standIn.url}`), result.stderr);
+    assert.match(result.stderr, /another DATA_DIR .* has another development token: run this with the server's DATA_DIR, or pass --token/);
+  });
+
+  it('reads .env from the directory it runs in, as installed (through its #! line)', async () => {
+    standIn.received.length = 0;
+    const dir = mkdtempSync(path.join(tmpdir(), 'pa-cli-env-'));
+    writeFileSync(path.join(dir, '.env'), `TWILIO_AUTH_TOKEN=${TOKEN}\n`);
+    const child = track(spawn(path.join(ROOT, 'cli/main.ts'), ['call', '--url', standIn.url], {
+      cwd: dir,
+      // The #! line finds node on PATH: the one running these tests.
+      env: { PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`, NO_COLOR: '1' },
+    }));
+    child.stdin.end('');
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(
+      standIn.received.map((request) => request.signatureValid),
+      [true, true],
+    );
   });
 
   it('says the server is not running when nothing listens at the URL', async () => {

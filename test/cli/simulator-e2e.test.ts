@@ -8,11 +8,12 @@ import { loadRecentMessages } from '../../src/db/conversations-repo.ts';
 import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
 import { startTestServer, testEnv, type TestServer } from '../helpers/test-app.ts';
 import { TEST_TWILIO_TOKEN } from '../helpers/twilio-client.ts';
+import { track } from '../helpers/child-processes.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../cli/main.ts');
 
 function runCli(args: string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+  const child = track(spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } }));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,13 +1,16 @@
-// Embedded PGlite: schema migrations, restart persistence, transactions and their serialisation.
+// Embedded PGlite: schema migrations, restart persistence, transactions and their serialisation, the DATA_DIR lock, the template.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DataDirLockedError } from '../../src/db/data-dir-lock.ts';
 import type { Db } from '../../src/db/db.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openDb } from '../../src/db/open-db.ts';
+import { openEmbedded } from '../../src/db/open-embedded.ts';
 import { openPglite } from '../../src/db/pglite-db.ts';
+import { createFromTemplate, hasCluster, preparePgliteTemplate } from '../../src/db/pglite-template.ts';
 import { MIGRATIONS } from '../helpers/migrations.ts';
 
 const TABLES = ['callback_requests', 'conversation_messages', 'conversations', 'knowledge_chunks', 'knowledge_documents', 'knowledge_state', 'schema_migrations', 'webhook_replies'];
@@ -118,33 +121,123 @@ describe('PGlite in a data directory', () => {
   });
   after(() => rm(dataDir, { recursive: true, force: true }));
 
-  it('creates the directory, migrates, and keeps data across a restart', async () => {
-    const config = {
-      url: undefined,
-      dataDir: path.join(dataDir, 'not-yet-created'),
-      poolSize: 5,
-      poolMaxOverflow: 5,
-      poolIdleTimeoutMs: 10_000,
-      poolAcquireTimeoutMs: 2_000,
-      queryTimeoutMs: 3_000,
-      statementTimeoutMs: 2_500,
-    };
+  const configIn = (dir: string) => ({
+    url: undefined,
+    dataDir: dir,
+    poolSize: 5,
+    poolMaxOverflow: 5,
+    poolIdleTimeoutMs: 10_000,
+    poolAcquireTimeoutMs: 2_000,
+    queryTimeoutMs: 3_000,
+    statementTimeoutMs: 2_500,
+  });
+  const recorder = () => {
     const logged: string[] = [];
-    const logger = { info: (msg: string) => void logged.push(msg), warn: () => undefined };
+    return { logged, logger: { info: (msg: string) => void logged.push(msg), warn: (_: unknown, msg: string) => void logged.push(`warn: ${msg}`) } };
+  };
+  const applied = MIGRATIONS.map((version) => `applied migration ${version}`);
 
-    const first = await openDb(config, logger);
-    assert.equal(first.kind, 'pglite');
-    assert.deepEqual(logged, MIGRATIONS.map((version) => `applied migration ${version}`));
-    const { rows } = await first.query<{ id: string }>(INSERT_CONVERSATION, ['survivor']);
-    await first.close();
+  it('creates the directory from the template, migrates, and keeps data across a restart, saying what it does', async () => {
+    const config = configIn(path.join(dataDir, 'not-yet-created'));
+    const pgliteDir = path.join(config.dataDir, 'pglite');
+    const first = recorder();
+    const db = await openDb(config, first.logger);
+    assert.equal(db.kind, 'pglite');
+    // The template exists once any start has made it (or npm install did).
+    assert.deepEqual(first.logged.filter((line) => !line.startsWith('first start: preparing')), [
+      `creating the embedded database in ${pgliteDir} from the prepared template`,
+      ...applied,
+      first.logged.at(-1),
+    ]);
+    assert.match(first.logged.at(-1)!, /^embedded database ready in \d+ ms$/);
+    const { rows } = await db.query<{ id: string }>(INSERT_CONVERSATION, ['survivor']);
+    await db.close();
 
-    const second = await openDb(config, logger);
+    const second = recorder();
+    const reopened = await openDb(config, second.logger);
     try {
-      assert.deepEqual(logged, MIGRATIONS.map((version) => `applied migration ${version}`), 'no migration runs on restart');
-      const { rows: found } = await second.query<{ id: string; caller: string }>('SELECT id, caller FROM conversations');
+      assert.equal(second.logged.length, 2, 'no migration runs on restart');
+      assert.equal(second.logged[0], `opening the embedded database in ${pgliteDir}`);
+      assert.match(second.logged[1]!, /^embedded database ready in \d+ ms$/);
+      const { rows: found } = await reopened.query<{ id: string; caller: string }>('SELECT id, caller FROM conversations');
       assert.deepEqual(found, [{ id: rows[0]?.id, caller: 'survivor' }]);
     } finally {
-      await second.close();
+      await reopened.close();
+    }
+  });
+
+  it('refuses to open a directory that is open, naming this process, and opens it once closed', async () => {
+    const config = configIn(path.join(dataDir, 'held'));
+    const db = await openDb(config);
+    await assert.rejects(openDb(config, undefined, { use: 'migrate' }), (error: unknown) => {
+      assert.ok(error instanceof DataDirLockedError);
+      assert.deepEqual([error.dataDir, error.holder?.pid, error.holder?.use], [config.dataDir, process.pid, 'server']);
+      return true;
+    });
+    await db.close();
+    await (await openDb(config, undefined, { use: 'migrate' })).close();
+  });
+
+  it('keeps the buffer pool small: it is most of the idle memory', async () => {
+    const db = await openDb(configIn(path.join(dataDir, 'buffers')));
+    try {
+      assert.deepEqual((await db.query('SHOW shared_buffers')).rows, [{ shared_buffers: '16MB' }]);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('PGlite template', () => {
+  let workDir: string;
+  before(async () => {
+    workDir = await mkdtemp(path.join(tmpdir(), 'pa-template-'));
+  });
+  after(() => rm(workDir, { recursive: true, force: true }));
+
+  it('is made once per cache directory, whole, and copies into a new data directory that opens', async () => {
+    const cacheDir = path.join(workDir, 'cache');
+    let builds = 0;
+    const template = await preparePgliteTemplate(cacheDir, () => (builds += 1));
+    assert.equal(await preparePgliteTemplate(cacheDir, () => (builds += 1)), template);
+    assert.equal(builds, 1);
+    assert.deepEqual(await readdir(cacheDir), [path.basename(template)], 'nothing half-made is left beside it');
+    assert.ok(await hasCluster(template));
+
+    const pgliteDir = path.join(workDir, 'data', 'pglite');
+    await mkdir(pgliteDir, { recursive: true });
+    await createFromTemplate(template, pgliteDir);
+    assert.deepEqual(await readdir(path.join(workDir, 'data')), ['pglite']);
+    const db = await openPglite(pgliteDir);
+    try {
+      assert.deepEqual(await migrate(db), MIGRATIONS);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('never replaces a directory that holds something', async () => {
+    const template = await preparePgliteTemplate(path.join(workDir, 'cache'));
+    const pgliteDir = path.join(workDir, 'occupied');
+    await mkdir(pgliteDir);
+    await writeFile(path.join(pgliteDir, 'keep-me'), 'data');
+    await assert.rejects(createFromTemplate(template, pgliteDir), { code: 'ENOTEMPTY' });
+    assert.deepEqual(await readdir(pgliteDir), ['keep-me']);
+  });
+
+  it('falls back to initialising in place, with a warning, when no template can be made', async () => {
+    const dataDir = path.join(workDir, 'no-template');
+    // A file where the cache directory should be: mkdir fails as on a read-only install.
+    const unusableCache = path.join(workDir, 'not-a-directory');
+    await writeFile(unusableCache, '');
+    const warnings: string[] = [];
+    const logger = { info: () => undefined, warn: (_: unknown, msg: string) => void warnings.push(msg) };
+    const db = await openEmbedded(dataDir, 'server', logger, unusableCache);
+    try {
+      assert.deepEqual(warnings, [`no prepared template: creating the embedded database in ${path.join(dataDir, 'pglite')} in place (initdb inside WebAssembly, a few seconds)`]);
+      assert.deepEqual(await migrate(db), MIGRATIONS);
+    } finally {
+      await db.close();
     }
   });
 });

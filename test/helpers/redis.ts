@@ -4,9 +4,11 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { track } from './child-processes.ts';
 
 export const LOCAL_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const START_TIMEOUT_MS = 5_000;
+// Generous for a loaded machine; a server that does not answer by then is killed, not left behind.
+const START_TIMEOUT_MS = 60_000;
 
 const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -73,14 +75,17 @@ export class PrivateRedis {
 
   async start(): Promise<void> {
     // No persistence: a restarted server starts empty, as a replaced Redis would.
-    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.process = track(spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }));
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
       try {
         await ping(this.url);
         return;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${this.port}: ${describeError(error)}`, { cause: error });
+        if (Date.now() > deadline || this.process.exitCode !== null) {
+          await this.stop();
+          throw new Error(`redis-server did not start on port ${this.port}: ${describeError(error)}`, { cause: error });
+        }
         await sleep(50);
       }
     }

@@ -78,12 +78,43 @@ describe('GET /health and /ready', () => {
   it('/ready is 503 with the reason when the LLM answers with an error', async () => {
     const server = await startTestServer(testEnv(standIn, 'anthropic'));
     try {
-      standIn.setModelsResponse({ status: 401 });
+      standIn.setModelsResponse({ status: 500 });
       const { status, body } = await getReady(server);
       assert.equal(status, 503);
       assert.equal(body.status, 'not_ready');
-      assert.deepEqual({ ...body.checks.llm, latencyMs: 0 }, { status: 'error', error: 'answered HTTP 401', latencyMs: 0 });
+      assert.deepEqual({ ...body.checks.llm, latencyMs: 0 }, { status: 'error', error: 'answered HTTP 500', latencyMs: 0 });
       assert.equal(body.checks.database?.status, 'ok');
+    } finally {
+      standIn.setModelsResponse({});
+      await server.close();
+    }
+  });
+
+  for (const [provider, variable] of [
+    ['openai', 'OPENAI_API_KEY'],
+    ['anthropic', 'ANTHROPIC_API_KEY'],
+  ] as const) {
+    it(`/ready names ${variable} when the provider rejects the key`, async () => {
+      const server = await startTestServer(testEnv(standIn, provider));
+      try {
+        for (const status of [401, 403]) {
+          standIn.setModelsResponse({ status });
+          const { body } = await getReady(server);
+          assert.equal(body.checks.llm?.error, `rejected the API key (${variable}): answered HTTP ${status}`);
+        }
+      } finally {
+        standIn.setModelsResponse({});
+        await server.close();
+      }
+    });
+  }
+
+  it('/ready asks for OPENAI_API_KEY when a keyless OpenAI-compatible server wants one', async () => {
+    const server = await startTestServer({ ...testEnv(null), OPENAI_BASE_URL: standIn.openaiBaseUrl });
+    try {
+      standIn.setModelsResponse({ status: 401 });
+      const { body } = await getReady(server);
+      assert.equal(body.checks.llm?.error, 'wants an API key: set OPENAI_API_KEY (answered HTTP 401)');
     } finally {
       standIn.setModelsResponse({});
       await server.close();
