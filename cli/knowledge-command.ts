@@ -1,16 +1,19 @@
 // `phone-assistant knowledge add|list|remove|search|reindex`: the owner's view of the knowledge base.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { LANGUAGES, loadConfig, type Language } from '../src/config.ts';
+import { LANGUAGES, loadConfig, type Config, type Language } from '../src/config.ts';
+import { DataDirLockedError } from '../src/db/data-dir-lock.ts';
+import type { Db } from '../src/db/db.ts';
 import { openDb } from '../src/db/open-db.ts';
 import { KnowledgeInputError } from '../src/knowledge/formats.ts';
-import { createKnowledgeBase, type KnowledgeBase } from '../src/knowledge/knowledge-base.ts';
+import { createKnowledgeBase } from '../src/knowledge/knowledge-base.ts';
 import { CliError } from './cli-error.ts';
+import type { KnowledgeAccess } from './knowledge-access.ts';
 import { collectFiles } from './knowledge-files.ts';
 import { KNOWLEDGE_HELP } from './knowledge-help.ts';
+import { DocumentRefusedError, remoteKnowledge } from './knowledge-remote.ts';
 import { createProgress } from './knowledge-progress.ts';
 import { errorLine, noteLine } from './terminal.ts';
-
 
 const SUBCOMMANDS = ['add', 'list', 'remove', 'search', 'reindex'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
@@ -58,21 +61,41 @@ export function parseKnowledgeArgs(args: string[]): KnowledgeArgs {
 export async function runKnowledge(args: string[]): Promise<number> {
   const parsed = parseKnowledgeArgs(args);
   const config = loadConfig(process.env);
-  const db = await openDb(config.database, { info: () => {}, warn: ({ err }, msg) => errorLine(`${msg}: ${err.message}`) });
+  const opened = await openKnowledge(config);
   try {
-    const knowledge = createKnowledgeBase({
-      db,
-      config,
-      log: { warn: ({ err }, msg) => errorLine(`warning: ${msg}${err instanceof Error ? `: ${err.message}` : ''}`) },
-    });
-    noteLine(`knowledge base in ${config.database.url ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.database.dataDir}`}; retrieval: ${knowledge.description}`);
-    return await dispatch(parsed, knowledge, config.defaultLanguage);
+    return await dispatch(parsed, opened.knowledge, config.defaultLanguage);
   } finally {
-    await db.close();
+    await opened.close();
   }
 }
 
-async function dispatch(args: KnowledgeArgs, knowledge: KnowledgeBase, defaultLanguage: Language): Promise<number> {
+/** The database itself, or, when a running server holds the embedded one, that server's API. */
+async function openKnowledge(config: Config): Promise<{ knowledge: KnowledgeAccess; close(): Promise<void> }> {
+  let db: Db;
+  try {
+    db = await openDb(config.database, { info: () => {}, warn: ({ err }, msg) => errorLine(`${msg}: ${err.message}`) }, { use: 'knowledge' });
+  } catch (error) {
+    if (!(error instanceof DataDirLockedError)) throw error;
+    const { holder } = error;
+    if (holder?.use !== 'server') throw new CliError(error.message, { cause: error });
+    const where = `DATA_DIR ${config.database.dataDir} is held by the running server (PID ${holder.pid})`;
+    if (!holder.url) throw new CliError(`${where}, which is still starting: try again in a moment`, { cause: error });
+    if (!config.apiKey) {
+      throw new CliError(`${where}: set API_KEY (in .env or the environment) to the server's API_KEY so that this command can use its API, or stop the server`);
+    }
+    noteLine(`${where}: working through its API at ${holder.url}`);
+    return { knowledge: remoteKnowledge(holder.url, config.apiKey), close: async () => {} };
+  }
+  const knowledge = createKnowledgeBase({
+    db,
+    config,
+    log: { warn: ({ err }, msg) => errorLine(`warning: ${msg}${err instanceof Error ? `: ${err.message}` : ''}`) },
+  });
+  noteLine(`knowledge base in ${config.database.url ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.database.dataDir}`}; retrieval: ${knowledge.description}`);
+  return { knowledge, close: () => db.close() };
+}
+
+async function dispatch(args: KnowledgeArgs, knowledge: KnowledgeAccess, defaultLanguage: Language): Promise<number> {
   switch (args.subcommand) {
     case 'add':
       return add(knowledge, args.operands);
@@ -87,7 +110,7 @@ async function dispatch(args: KnowledgeArgs, knowledge: KnowledgeBase, defaultLa
   }
 }
 
-async function add(knowledge: KnowledgeBase, paths: string[]): Promise<number> {
+async function add(knowledge: KnowledgeAccess, paths: string[]): Promise<number> {
   const { files, skipped } = await collectFiles(paths);
   for (const file of skipped) noteLine(`skipped ${file}: not a supported document type`);
   const progress = createProgress();
@@ -104,7 +127,7 @@ async function add(knowledge: KnowledgeBase, paths: string[]): Promise<number> {
       progress.stop();
       failed += 1;
       // A file the owner can fix says what is wrong with it; anything else is kept whole for a bug report.
-      if (error instanceof KnowledgeInputError) errorLine(`error: ${error.message}`);
+      if (error instanceof KnowledgeInputError || error instanceof DocumentRefusedError) errorLine(`error: ${error.message}`);
       else errorLine(`error: ${name}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
@@ -113,7 +136,7 @@ async function add(knowledge: KnowledgeBase, paths: string[]): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
-async function list(knowledge: KnowledgeBase): Promise<number> {
+async function list(knowledge: KnowledgeAccess): Promise<number> {
   const documents = await knowledge.list();
   if (documents.length === 0) {
     console.log('no documents yet: add some with phone-assistant knowledge add <files or folders>');
@@ -133,14 +156,14 @@ async function list(knowledge: KnowledgeBase): Promise<number> {
   return 0;
 }
 
-async function remove(knowledge: KnowledgeBase, id: string): Promise<number> {
+async function remove(knowledge: KnowledgeAccess, id: string): Promise<number> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw new CliError(`"${id}" is not a document id; knowledge list shows them`);
   if (!(await knowledge.remove(id))) throw new CliError(`no document with id ${id}; knowledge list shows them`);
   console.log(`removed ${id}`);
   return 0;
 }
 
-async function search(knowledge: KnowledgeBase, query: string, language: Language, limit: number): Promise<number> {
+async function search(knowledge: KnowledgeAccess, query: string, language: Language, limit: number): Promise<number> {
   const results = await knowledge.search(query, language, limit);
   if (results.length === 0) {
     console.log('no passage matches: the assistant would say it does not know');
@@ -153,7 +176,7 @@ async function search(knowledge: KnowledgeBase, query: string, language: Languag
   return 0;
 }
 
-async function reindex(knowledge: KnowledgeBase, all: boolean): Promise<number> {
+async function reindex(knowledge: KnowledgeAccess, all: boolean): Promise<number> {
   const progress = createProgress();
   const count = await knowledge.reindex(all, (document, done, total) => progress.update(`re-embedding ${document.name}`, done, total));
   progress.stop();

@@ -8,4 +8,5 @@ export const KNOWLEDGE_HELP = `Commands of knowledge:
   knowledge search "<query>" [--language xx] [--limit n]
                                         the passages the assistant would be given, ranked, with scores
   knowledge reindex [--all]             re-embed documents made with another EMBEDDING_MODEL (--all: every one)
+  While a server runs on the embedded database (DATA_DIR), these go through its API: set the same API_KEY.
 `;

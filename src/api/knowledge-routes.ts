@@ -54,6 +54,13 @@ const searchItem = z.object({
   text: z.string(),
   language: z.enum(LANGUAGES),
   score: z.number().describe('Reciprocal-rank-fusion score; higher is better'),
+  matched_by: z.array(z.enum(['text', 'vector'])).describe('Which searches found the passage'),
+});
+
+const reindexBody = z.object({ all: z.boolean().default(false).describe('Re-embed every document, not only those made with another model') });
+const reindexed = z.object({
+  reindexed: z.number().int().describe('Documents re-embedded'),
+  embedding_model: z.string().nullable().describe('The model their vectors now come from; null: no embedding endpoint, vectors dropped'),
 });
 
 const STATUS_OF_PROBLEM = { too_large: 413, unsupported: 415, unreadable: 422, empty: 422 } as const;
@@ -132,8 +139,24 @@ export async function registerKnowledgeRoutes(app: FastifyInstance, deps: Knowle
       const { q, language, limit } = request.query;
       const results = await deps.knowledge.search(q, language ?? deps.defaultLanguage, limit);
       return {
-        items: results.map((r) => ({ document_id: r.documentId, title: r.title, heading: r.heading, text: r.text, language: r.language, score: r.score })),
+        items: results.map((r) => ({ document_id: r.documentId, title: r.title, heading: r.heading, text: r.text, language: r.language, score: r.score, matched_by: r.matchedBy })),
       };
+    },
+  );
+
+  api.post(
+    '/v1/knowledge/reindex',
+    {
+      schema: {
+        summary: 'Re-embed documents whose vectors come from another EMBEDDING_MODEL',
+        tags: ['knowledge'],
+        body: reindexBody.nullish(),
+        response: { 200: reindexed.describe('Done: how many documents were re-embedded'), 503: errorResponse('The embeddings endpoint failed (embedding_unavailable)') },
+      },
+    },
+    async (request) => {
+      const count = await embedding(() => deps.knowledge.reindex(request.body?.all ?? false));
+      return { reindexed: count, embedding_model: deps.knowledge.embeddingModel };
     },
   );
 }
@@ -155,12 +178,20 @@ function readJson(body: z.output<typeof jsonDocument> | null | undefined): Docum
 
 async function addDocument(knowledge: KnowledgeBase, input: DocumentInput) {
   try {
-    return await knowledge.add(input);
+    return await embedding(() => knowledge.add(input));
   } catch (error) {
     if (error instanceof KnowledgeInputError) {
       const status = STATUS_OF_PROBLEM[error.problem];
       throw new HttpError(status, status === 413 ? 'too_large' : status === 415 ? 'unsupported_media_type' : 'unreadable_document', error.message);
     }
+    throw error;
+  }
+}
+
+async function embedding<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
     if (error instanceof EmbeddingError) throw new HttpError(503, 'embedding_unavailable', error.message);
     throw error;
   }

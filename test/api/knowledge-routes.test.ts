@@ -65,6 +65,7 @@ describe('/v1/knowledge', () => {
     assert.equal(items[0]?.document_id, id);
     assert.equal(items[0]?.text, 'Patients park free in the courtyard garage.');
     assert.equal(typeof items[0]?.score, 'number');
+    assert.deepEqual(items[0]?.matched_by, ['text', 'vector']);
 
     assert.equal((await apiRequest(`${server.url}/v1/knowledge/documents/${id}`, { method: 'DELETE' })).status, 204);
     const gone = await apiRequest(`${server.url}/v1/knowledge/documents/${id}`, { method: 'DELETE' });
@@ -106,12 +107,25 @@ describe('/v1/knowledge', () => {
     assert.equal(badSearch.status, 422);
   });
 
+  it('re-embeds on request: the documents made with another model, or with all every one', async () => {
+    const upToDate = await apiRequest(`${server.url}/v1/knowledge/reindex`, { json: {} });
+    assert.deepEqual([upToDate.status, upToDate.body], [200, { reindexed: 0, embedding_model: 'text-embedding-3-small' }]);
+    const listed = await apiRequest(`${server.url}/v1/knowledge/documents`);
+    const everything = await apiRequest(`${server.url}/v1/knowledge/reindex`, { json: { all: true } });
+    assert.deepEqual(everything.body, { reindexed: (listed.body.items as unknown[]).length, embedding_model: 'text-embedding-3-small' });
+  });
+
   it('needs the bearer key, and is in the OpenAPI document', async () => {
     assert.equal((await upload(server, 'faq.md', sampleDocument('faq.md').bytes, 'text/markdown', {}, 'wrong-key-wrong-key')).status, 401);
     assert.equal((await apiRequest(`${server.url}/v1/knowledge/documents`, { key: null })).status, 401);
     assert.equal((await apiRequest(`${server.url}/v1/knowledge/search?q=x`, { key: null })).status, 401);
     const openapi = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { security?: unknown }>> };
-    assert.deepEqual(Object.keys(openapi.paths).filter((p) => p.startsWith('/v1/knowledge')).sort(), ['/v1/knowledge/documents', '/v1/knowledge/documents/{id}', '/v1/knowledge/search']);
+    assert.deepEqual(Object.keys(openapi.paths).filter((p) => p.startsWith('/v1/knowledge')).sort(), [
+      '/v1/knowledge/documents',
+      '/v1/knowledge/documents/{id}',
+      '/v1/knowledge/reindex',
+      '/v1/knowledge/search',
+    ]);
     assert.deepEqual(openapi.paths['/v1/knowledge/documents']!.post!.security, [{ bearerAuth: [] }]);
   });
 });

@@ -5,24 +5,20 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { killAndWait, track } from '../helpers/child-processes.ts';
 import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const children = new Set<ReturnType<typeof spawn>>();
-
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   // A clean environment, so that the developer's own DATABASE_URL or keys cannot change the outcome.
-  const child = spawn(process.execPath, ['cli/main.ts', 'knowledge', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env } });
-  children.add(child);
+  const child = track(spawn(process.execPath, ['cli/main.ts', 'knowledge', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env } }));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) =>
-    child.on('close', (code) => {
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    }),
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
   );
 }
 
@@ -35,7 +31,6 @@ describe('phone-assistant knowledge', () => {
     env = { DATA_DIR: mkdtempSync(path.join(tmpdir(), 'pa-knowledge-cli-')), OPENAI_BASE_URL: standIn.openaiBaseUrl, OPENAI_API_KEY: 'sk-test' };
   });
   after(async () => {
-    for (const child of children) child.kill('SIGKILL');
     await standIn.close();
   });
 
@@ -99,5 +94,67 @@ describe('phone-assistant knowledge', () => {
     assert.equal(reindexed.stdout.trim(), 're-embedded 4 documents with another-model');
     const upToDate = await runCli(['reindex'], { ...env, EMBEDDING_MODEL: 'another-model' });
     assert.equal(upToDate.stdout.trim(), 'every document is up to date');
+  });
+});
+
+describe('phone-assistant knowledge while the server runs on the same embedded database', () => {
+  const API_KEY = 'knowledge-cli-key-0123456789';
+  let standIn: LlmStandIn;
+  let server: ServerProcess;
+  let env: Record<string, string>;
+
+  before(async () => {
+    standIn = await startLlmStandIn();
+    env = { DATA_DIR: mkdtempSync(path.join(tmpdir(), 'pa-knowledge-server-')), OPENAI_BASE_URL: standIn.openaiBaseUrl, OPENAI_API_KEY: 'sk-test' };
+    server = await startServerProcess({ ...env, API_KEY });
+  });
+  after(async () => {
+    await killAndWait(server.child);
+    await standIn.close();
+  });
+
+  it('says in one line what to do when API_KEY is not set', async () => {
+    const refused = await runCli(['list'], env);
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr.trim(),
+      `DATA_DIR ${env.DATA_DIR} is held by the running server (PID ${server.child.pid}): set API_KEY (in .env or the environment) to the server's API_KEY so that this command can use its API, or stop the server`,
+    );
+    const wrongKey = await runCli(['list'], { ...env, API_KEY: 'not-the-servers-key-000' });
+    assert.equal(wrongKey.code, 1);
+    assert.match(wrongKey.stderr, /the server at http:\/\/127\.0\.0\.1:\d+ refused API_KEY: give this command the same API_KEY as the server's/);
+  });
+
+  it('adds, lists, searches, re-embeds and removes through the server’s API', async () => {
+    const withKey = { ...env, API_KEY };
+    const added = await runCli(['add', 'knowledge/sample'], withKey);
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stderr, new RegExp(`held by the running server \\(PID ${server.child.pid}\\): working through its API at ${server.url.replaceAll('.', '\\.')}`));
+    assert.match(added.stdout.split('\n')[0]!, /^cennik\.md: added, 5 passages — "Cenník Bright Smile Dental" \(id [0-9a-f-]{36}\)$/);
+
+    // What the command added, the server answers from.
+    const served = await fetch(`${server.url}/v1/knowledge/search?${new URLSearchParams({ q: 'Koľko stojí bielenie zubov?', language: 'sk' })}`, {
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
+    assert.match(((await served.json()) as { items: { text: string }[] }).items[0]!.text, /Bielenie zubov v ambulancii; Cena: 250 €/);
+
+    const found = await runCli(['search', 'Koľko stojí bielenie zubov?', '--language', 'sk', '--limit', '1'], withKey);
+    assert.match(found.stdout, /^1\. score 0\.\d{4} \(text \+ vector\) — Cenník Bright Smile Dental > Estetika a protetika \[sk\]\n {3}Služba: Bielenie zubov v ambulancii; Cena: 250 €/);
+
+    const bad = path.join(mkdtempSync(path.join(tmpdir(), 'pa-knowledge-bad-')), 'notes.docx');
+    writeFileSync(bad, 'PK');
+    const failed = await runCli(['add', bad], withKey);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /error: notes\.docx: "\.docx" files are not supported; use \.md/);
+
+    const reindexed = await runCli(['reindex', '--all'], withKey);
+    assert.equal(reindexed.stdout.trim(), 're-embedded 5 documents with text-embedding-3-small');
+
+    const listed = await runCli(['list'], withKey);
+    const id = /'([0-9a-f-]{36})' │ 'garantii\.txt'/.exec(listed.stdout)?.[1];
+    assert.ok(id, listed.stdout);
+    assert.equal((await runCli(['remove', id], withKey)).stdout.trim(), `removed ${id}`);
+    const again = await runCli(['remove', id], withKey);
+    assert.match(again.stderr, new RegExp(`no document with id ${id}; knowledge list shows them`));
   });
 });
