@@ -48,9 +48,10 @@ export interface Passage {
 
 export interface KnowledgeState {
   version: number;
-  chunks: number;
-  /** Documents whose chunks have vectors from the model asked about. */
-  embeddedDocuments: number;
+  /** No passage at all. */
+  empty: boolean;
+  /** Some document has vectors from the model asked about. */
+  hasVectors: boolean;
 }
 
 const DOCUMENT_COLUMNS = `id, name, title, format, content_hash AS "contentHash", bytes, chunk_count AS chunks,
@@ -148,7 +149,8 @@ export interface TextHit extends Passage {
 
 /**
  * The passages matching any of the query's words, best first, with the knowledge base's state,
- * in one statement: a turn pays one round trip for both.
+ * in one statement: a turn pays one round trip for both. The state asks only whether rows exist:
+ * counting 10,000 chunks was a sequential scan that cost a third of the search on PGlite.
  */
 export async function fullTextSearch(
   db: Queryable,
@@ -175,8 +177,8 @@ export async function fullTextSearch(
        LIMIT $3
      )
      SELECT s.version,
-       (SELECT count(*)::int FROM knowledge_chunks) AS chunks,
-       (SELECT count(*)::int FROM knowledge_documents WHERE embedding_model = $4) AS "embeddedDocuments",
+       NOT EXISTS (SELECT 1 FROM knowledge_chunks) AS empty,
+       EXISTS (SELECT 1 FROM knowledge_documents WHERE embedding_model = $4) AS "hasVectors",
        CASE WHEN h."chunkId" IS NULL THEN NULL ELSE to_jsonb(h) END AS hit
      FROM knowledge_state s LEFT JOIN hits h ON true
      WHERE s.id = 1
@@ -186,7 +188,7 @@ export async function fullTextSearch(
   const first = rows[0]!;
   return {
     hits: rows.flatMap((row) => (row.hit ? [row.hit] : [])),
-    state: { version: first.version, chunks: first.chunks, embeddedDocuments: first.embeddedDocuments },
+    state: { version: first.version, empty: first.empty, hasVectors: first.hasVectors },
   };
 }
 

@@ -61,7 +61,7 @@ export function createRetriever(deps: RetrieveDeps): Retriever {
   }
 
   async function vectorHits(query: string, state: KnowledgeState, candidates: number, signal?: AbortSignal): Promise<Passage[]> {
-    if (!deps.embedder || !model || state.embeddedDocuments === 0) return [];
+    if (!deps.embedder || !model || !state.hasVectors) return [];
     try {
       const vector = await deps.embedder.embedQuery(query, signal);
       const hits = await deps.vectors.search(deps.db, vector, model, state, candidates, deps.minSimilarity);
@@ -79,7 +79,7 @@ export function createRetriever(deps: RetrieveDeps): Retriever {
       const candidates = Math.max(MIN_CANDIDATES, limit * CANDIDATES_PER_RESULT);
       const prefix = SEARCH_CONFIG[language] === 'simple' ? prefixQuery(language as 'uk' | 'sk', query) : null;
       const text = await fullTextSearch(deps.db, { language, text: query, prefixQuery: prefix }, candidates, model);
-      foundEmptyAt = text.state.chunks === 0 ? performance.now() : undefined;
+      foundEmptyAt = text.state.empty ? performance.now() : undefined;
       const vector = await vectorHits(query, text.state, candidates, signal);
       return fuse(text.hits, vector, limit);
     },
