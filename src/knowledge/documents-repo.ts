@@ -151,6 +151,10 @@ export interface TextHit extends Passage {
  * The passages matching any of the query's words, best first, with the knowledge base's state,
  * in one statement: a turn pays one round trip for both. The state asks only whether rows exist:
  * counting 10,000 chunks was a sequential scan that cost a third of the search on PGlite.
+ *
+ * Ranking reads every matching row, and a common word matches thousands: so passages with at least
+ * two of the query's words are ranked first, and those with any one of them only when the first
+ * are fewer than `limit` (the result is then what ranking every match gives).
  */
 export async function fullTextSearch(
   db: Queryable,
@@ -161,21 +165,32 @@ export async function fullTextSearch(
   const config = SEARCH_CONFIG[query.language];
   // English and Russian: the server's stemmer reads the words, and AND becomes OR so that a
   // passage with some of them still counts. Ukrainian and Slovak: prefixes built by prefixQuery.
-  const tsquery =
+  const anyOf =
     config === 'simple'
       ? `to_tsquery($1::regconfig, $2)`
       : `regexp_replace(plainto_tsquery($1::regconfig, $2)::text, ' (&|<->|<\\d+>) ', ' | ', 'g')::tsquery`;
+  // The query's terms as tsquery operands: prefixQuery's, or the stemmer's lexemes quoted
+  // (the rare one with a quote or a backslash is left to anyOf).
+  const terms =
+    config === 'simple'
+      ? `string_to_array($2, ' | ')`
+      : `ARRAY(SELECT format('%L', l) FROM unnest(tsvector_to_array(to_tsvector($1::regconfig, $2))) l WHERE l !~ $$['\\\\]$$)`;
+  const pairs = `(SELECT string_agg(a || ' & ' || b, ' | ') FROM unnest(t.terms) a, unnest(t.terms) b WHERE a < b)`;
+  const twoOf = config === 'simple' ? `to_tsquery($1::regconfig, ${pairs})` : `${pairs}::tsquery`;
   const text = config === 'simple' ? (query.prefixQuery ?? '') : query.text;
-  const { rows } = await db.query<KnowledgeState & { hit: (TextHit & { rank: number }) | null }>(
-    `WITH q AS (SELECT ${tsquery} AS query),
-     hits AS (
+  const ranked = (match: string, when: string) => `
        SELECT c.id AS "chunkId", c.document_id AS "documentId", d.title, c.heading, c.text, c.language,
-              ts_rank(c.tsv, q.query) AS rank
+              ts_rank(c.tsv, q.any_of) AS rank
        FROM q, knowledge_chunks c JOIN knowledge_documents d ON d.id = c.document_id
-       WHERE $2 <> '' AND c.tsv @@ q.query
+       WHERE $2 <> '' AND ${when} AND c.tsv @@ q.${match}
        ORDER BY rank DESC, c.id
-       LIMIT $3
-     )
+       LIMIT $3`;
+  const { rows } = await db.query<KnowledgeState & { hit: (TextHit & { rank: number }) | null }>(
+    `WITH t AS (SELECT CASE WHEN $2 = '' THEN '{}'::text[] ELSE ${terms} END AS terms),
+     q AS (SELECT any_of, COALESCE(two_of, any_of) AS two_of FROM (SELECT ${anyOf} AS any_of, ${twoOf} AS two_of FROM t) x),
+     strict AS (${ranked('two_of', 'true')}),
+     loose AS (${ranked('any_of', '(SELECT count(*) FROM strict) < $3')}),
+     hits AS (SELECT * FROM strict UNION SELECT * FROM loose ORDER BY rank DESC, "chunkId" LIMIT $3)
      SELECT s.version,
        NOT EXISTS (SELECT 1 FROM knowledge_chunks) AS empty,
        EXISTS (SELECT 1 FROM knowledge_documents WHERE embedding_model = $4) AS "hasVectors",
