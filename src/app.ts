@@ -6,6 +6,7 @@ import type { LanguageModel } from 'ai';
 import type { Logger } from 'pino';
 import { bearerAuth } from './api/bearer-auth.ts';
 import { registerCallsRoutes } from './api/calls-routes.ts';
+import { registerKnowledgeRoutes } from './api/knowledge-routes.ts';
 import { registerMessagesRoutes } from './api/messages-routes.ts';
 import { registerOpenApi } from './api/openapi.ts';
 import { registerTextRoute } from './api/text-route.ts';
@@ -19,6 +20,8 @@ import { registerHomePage } from './home-page.ts';
 import { openSpool } from './jobs/spool.ts';
 import { startSpoolReplayer } from './jobs/spool-replayer.ts';
 import { createLanguageModel } from './llm/provider.ts';
+import { createKnowledgeBase, type KnowledgeBase } from './knowledge/knowledge-base.ts';
+import { observedKnowledge } from './knowledge/observed.ts';
 import { registerErrorHandler } from './ops/error-handler.ts';
 import { registerHealthRoutes } from './ops/health-routes.ts';
 import { httpLimits } from './ops/http-limits.ts';
@@ -27,7 +30,7 @@ import { createLogger } from './ops/logger.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { registerMetrics } from './ops/metrics-route.ts';
 import { registerRateLimits } from './ops/rate-limit.ts';
-import { databaseProbe, llmProbe, qdrantProbe, runChecks, type Readiness } from './ops/readiness.ts';
+import { databaseProbe, databaseVectorsProbe, llmProbe, qdrantProbe, runChecks, type Readiness } from './ops/readiness.ts';
 import { registerRequestLog, requestId } from './ops/request-log.ts';
 import { loadProfile, type Profile } from './profile.ts';
 import { resolveTwilioAuthToken } from './twilio/dev-token.ts';
@@ -46,6 +49,7 @@ export interface App {
   fastify: FastifyInstance;
   assistant: Assistant;
   db: Db;
+  knowledge: KnowledgeBase;
   metrics: Metrics;
   /** Requests and voice turns still running: what a shutdown past its bound cuts off. */
   pending(): PendingWork;
@@ -92,6 +96,9 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   registerMetrics(fastify, metrics);
   registerRequestLog(fastify);
 
+  const knowledge = observedKnowledge(createKnowledgeBase({ db, config, log: logger, observer: metrics }), metrics);
+  logger.info({ retrieval: knowledge.description }, 'knowledge base ready');
+
   const assistant = createAssistant({
     db,
     model,
@@ -102,14 +109,18 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     turnTimeoutMs: config.llmTurnTimeoutMs,
     streaming: config.llmStreaming,
     observer: metrics,
+    knowledge: {
+      source: { search: (query, language, signal) => knowledge.search(query, language, config.knowledge.passages, signal) },
+      deadlineMs: config.knowledge.retrievalDeadlineMs,
+    },
   });
 
   const probes = {
     database: databaseProbe(db),
     llm: config.llm ? llmProbe(config.llm) : null,
-    vector_store: qdrantProbe(config.qdrant),
+    vector_store: config.qdrant.url ? qdrantProbe(config.qdrant) : config.knowledge.embedding ? databaseVectorsProbe(db) : null,
   };
-  registerHealthRoutes(fastify, probes);
+  registerHealthRoutes(fastify, probes, { vector_store: knowledge.description });
   registerHomePage(fastify);
 
   const rateLimits = await registerRateLimits(fastify, config, { onLimited: metrics.rateLimited });
@@ -135,7 +146,8 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     registerCallsRoutes(api, { db });
     registerMessagesRoutes(api, { db });
     registerTtsRoute(api, { speech: config.speech });
+    await registerKnowledgeRoutes(api, { knowledge, maxDocumentBytes: config.knowledge.maxDocumentBytes, defaultLanguage: config.defaultLanguage });
   });
 
-  return { fastify, assistant, db, metrics, pending: tracked.pending, checkReadiness: () => runChecks(probes) };
+  return { fastify, assistant, db, knowledge, metrics, pending: tracked.pending, checkReadiness: () => runChecks(probes) };
 }

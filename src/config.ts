@@ -93,6 +93,26 @@ const envSchema = z.object({
   LLM_STREAMING: flag(true),
   QDRANT_URL: httpUrl,
   QDRANT_API_KEY: optionalText,
+  QDRANT_COLLECTION: optionalText.pipe(
+    z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, { error: 'must be letters, digits, _ or -' }).default('phone_assistant_knowledge'),
+  ),
+  EMBEDDING_MODEL: optionalText.transform((v) => v ?? 'text-embedding-3-small'),
+  EMBEDDING_BASE_URL: httpUrl,
+  EMBEDDING_API_KEY: optionalText,
+  KNOWLEDGE_CHUNK_SIZE: integer(800, 200, 8_000),
+  KNOWLEDGE_CHUNK_OVERLAP: integer(120, 0, 2_000),
+  KNOWLEDGE_MAX_DOCUMENT_BYTES: integer(10 * 1024 * 1024, 1_024, 200 * 1024 * 1024),
+  KNOWLEDGE_PASSAGES: integer(3, 1, 20),
+  KNOWLEDGE_MIN_SIMILARITY: optionalText.pipe(
+    z
+      .string()
+      .regex(/^-?\d+(\.\d+)?$/, { error: 'must be a number from -1 to 1, such as 0.35' })
+      .transform(Number)
+      .pipe(z.number().min(-1, { error: 'must be a number from -1 to 1' }).max(1, { error: 'must be a number from -1 to 1' }))
+      .optional()
+      .transform((v) => v ?? 0.35),
+  ),
+  KNOWLEDGE_RETRIEVAL_DEADLINE_MS: integer(400, 10, 10_000),
   API_KEY: optionalText.pipe(z.string().min(16, { error: 'must be at least 16 characters' }).optional()),
   ASSISTANT_PROFILE: optionalText.transform((v) => (v ? path.resolve(v) : SAMPLE_PROFILE)),
   DEFAULT_LANGUAGE: optionalText.pipe(z.enum(LANGUAGES, { error: 'must be one of en, ru, uk, sk' }).default('en')),
@@ -153,7 +173,8 @@ export interface Config {
   llm: LlmConfig | null;
   llmTurnTimeoutMs: number;
   llmStreaming: boolean;
-  qdrant: { url: string | undefined; apiKey: string | undefined };
+  qdrant: { url: string | undefined; apiKey: string | undefined; collection: string };
+  knowledge: KnowledgeConfig;
   apiKey: string | undefined;
   assistantProfilePath: string;
   defaultLanguage: Language;
@@ -173,6 +194,29 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   /** Set variables that look like misspellings of ours (names only, never values): said at start. */
   warnings: readonly string[];
+}
+
+export interface KnowledgeConfig {
+  /** null without an OpenAI-compatible endpoint: retrieval is then full-text only. */
+  embedding: { model: string; baseUrl: string | undefined; apiKey: string | undefined } | null;
+  chunkSizeChars: number;
+  chunkOverlapChars: number;
+  maxDocumentBytes: number;
+  /** Passages given to the model before each turn. */
+  passages: number;
+  /** Least cosine similarity for a passage found by its vector alone. */
+  minSimilarity: number;
+  /** How long a turn waits for its passages before going on without them. */
+  retrievalDeadlineMs: number;
+}
+
+// Embeddings come from EMBEDDING_BASE_URL, else from the OpenAI-compatible LLM endpoint (Anthropic has none).
+function pickEmbedding(env: Env, llm: LlmConfig | null): KnowledgeConfig['embedding'] {
+  if (env.EMBEDDING_BASE_URL || env.EMBEDDING_API_KEY) {
+    return { model: env.EMBEDDING_MODEL, baseUrl: env.EMBEDDING_BASE_URL ?? env.OPENAI_BASE_URL, apiKey: env.EMBEDDING_API_KEY ?? env.OPENAI_API_KEY };
+  }
+  if (llm?.provider === 'openai') return { model: env.EMBEDDING_MODEL, baseUrl: llm.baseUrl, apiKey: llm.apiKey };
+  return null;
 }
 
 function pickLlm(env: Env, problems: string[]): LlmConfig | null {
@@ -201,6 +245,10 @@ function checkProduction(env: Env, problems: string[]): void {
   if (!env.TWILIO_AUTH_TOKEN) problems.push('TWILIO_AUTH_TOKEN is required in production');
 }
 
+function checkKnowledge(env: Env, problems: string[]): void {
+  if (env.KNOWLEDGE_CHUNK_OVERLAP >= env.KNOWLEDGE_CHUNK_SIZE) problems.push('KNOWLEDGE_CHUNK_OVERLAP must be smaller than KNOWLEDGE_CHUNK_SIZE');
+}
+
 function checkDatabaseTimeouts(env: Env, problems: string[]): void {
   // The server's own cancel must come first, or a merely slow statement would cost a connection.
   if (env.DB_STATEMENT_TIMEOUT_MS >= env.DB_QUERY_TIMEOUT_MS) {
@@ -217,6 +265,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const problems: string[] = [];
   const llm = pickLlm(env, problems);
   checkProduction(env, problems);
+  checkKnowledge(env, problems);
   checkDatabaseTimeouts(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -248,7 +297,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     llm,
     llmTurnTimeoutMs: env.LLM_TURN_TIMEOUT_MS,
     llmStreaming: env.LLM_STREAMING,
-    qdrant: { url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY },
+    qdrant: { url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY, collection: env.QDRANT_COLLECTION },
+    knowledge: {
+      embedding: pickEmbedding(env, llm),
+      chunkSizeChars: env.KNOWLEDGE_CHUNK_SIZE,
+      chunkOverlapChars: env.KNOWLEDGE_CHUNK_OVERLAP,
+      maxDocumentBytes: env.KNOWLEDGE_MAX_DOCUMENT_BYTES,
+      passages: env.KNOWLEDGE_PASSAGES,
+      minSimilarity: env.KNOWLEDGE_MIN_SIMILARITY,
+      retrievalDeadlineMs: env.KNOWLEDGE_RETRIEVAL_DEADLINE_MS,
+    },
     apiKey: env.API_KEY,
     assistantProfilePath: env.ASSISTANT_PROFILE,
     defaultLanguage: env.DEFAULT_LANGUAGE,

@@ -7,9 +7,10 @@ import { appendMessages, loadRecentMessages, type Channel, type Conversation } f
 import { classifyLlmError, summarizeLlmError } from '../llm/errors.ts';
 import type { Profile } from '../profile.ts';
 import { trimHistory } from './history.ts';
+import { passagesWithin, renderPassages, retrievalQuery, type KnowledgeSource } from './knowledge-context.ts';
 import { apology, type FailureCause } from './phrases.ts';
 import { buildSystemPrompt, type PromptTemplates } from './system-prompt.ts';
-import { buildToolSet, DEFAULT_TOOLS } from './tools/registry.ts';
+import { buildToolSet, DEFAULT_TOOLS, KNOWLEDGE_TOOLS } from './tools/registry.ts';
 import type { AssistantAction, AssistantTool, ToolContext } from './tools/tool.ts';
 
 export type AssistantEvent =
@@ -32,6 +33,8 @@ export interface AssistantDeps {
   turnTimeoutMs: number;
   streaming: boolean;
   tools?: readonly AssistantTool[];
+  /** Passages from the business's documents before each LLM call, and the search_knowledge tool. */
+  knowledge?: { source: KnowledgeSource; deadlineMs: number };
   /** Told how each turn ended (metrics), so the engine need not know who watches. */
   observer?: TurnObserver;
 }
@@ -68,7 +71,7 @@ export interface Assistant {
 const MAX_STEPS = 5;
 
 export function createAssistant(deps: AssistantDeps): Assistant {
-  const toolSet = buildToolSet(deps.tools ?? DEFAULT_TOOLS);
+  const toolSet = buildToolSet(deps.tools ?? (deps.knowledge ? [...DEFAULT_TOOLS, ...KNOWLEDGE_TOOLS] : DEFAULT_TOOLS));
 
   async function loadHistory(conversation: Conversation): Promise<ModelMessage[]> {
     // One more than fits tells whether anything was left out.
@@ -92,13 +95,18 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       return;
     }
     const userMessage: ModelMessage = { role: 'user', content: text };
-    const messages = [...(await loadHistory(conversation)), userMessage];
+    const history = await loadHistory(conversation);
+    const messages = [...history, userMessage];
+    const knowledge = deps.knowledge;
+    const passages = knowledge
+      ? renderPassages(await passagesWithin(knowledge.source, retrievalQuery(history, text), conversation.language, knowledge.deadlineMs, log))
+      : undefined;
     const actions: AssistantAction[] = [];
-    const context: ToolContext = { db: deps.db, conversation, log, requestAction: (action) => actions.push(action) };
+    const context: ToolContext = { db: deps.db, conversation, log, knowledge: knowledge?.source, requestAction: (action) => actions.push(action) };
     const deadline = AbortSignal.timeout(deps.turnTimeoutMs);
     const request: TurnRequest = {
       model: deps.model,
-      system: buildSystemPrompt(deps.prompts, deps.profile, conversation.language, new Date()),
+      system: buildSystemPrompt(deps.prompts, deps.profile, conversation.language, new Date(), passages),
       messages,
       tools: toolSet,
       experimental_context: context,

@@ -29,12 +29,13 @@ function formatNow(language: Language, timeZone: string, now: Date): string {
   return formatter.format(now);
 }
 
-export function buildSystemPrompt(templates: PromptTemplates, profile: Profile, language: Language, now: Date): string {
+/** `passages`: the knowledge base's passages for this turn, rendered ("-" when there are none). */
+export function buildSystemPrompt(templates: PromptTemplates, profile: Profile, language: Language, now: Date, passages = '-'): string {
   const values: Record<string, string> = {
     business: profile.name,
     now: formatNow(language, profile.timezone, now),
     hours: describeHours(profile) || '-',
     instructions: profile.instructions || '-',
   };
-  return templates[language].replace(/\{\{(\w+)\}\}/g, (match, key: string) => values[key] ?? match);
+  return templates[language].replace(/\{\{(\w+)\}\}/g, (match, key: string) => (key === 'passages' ? passages : (values[key] ?? match)));
 }

@@ -2,10 +2,14 @@
 import { tool, zodSchema, type ToolSet } from 'ai';
 import { wellFormedDeep } from '../../clean-text.ts';
 import { endCall } from './end-call.ts';
+import { searchKnowledge } from './search-knowledge.ts';
 import { takeMessage } from './take-message.ts';
 import type { AssistantTool, ToolContext } from './tool.ts';
 
 export const DEFAULT_TOOLS: readonly AssistantTool[] = [takeMessage, endCall];
+
+/** Added when the app has a knowledge base. */
+export const KNOWLEDGE_TOOLS: readonly AssistantTool[] = [searchKnowledge];
 
 /**
  * Built once per assistant rather than per turn: the SDK caches each tool's JSON schema on the

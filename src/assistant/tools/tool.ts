@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Db } from '../../db/db.ts';
 import type { Conversation } from '../../db/conversations-repo.ts';
+import type { KnowledgeSource } from '../knowledge-context.ts';
 
 /** Something a transport must do after the reply, e.g. hang up. */
 export type AssistantAction = 'end_call';
@@ -11,6 +12,8 @@ export interface ToolContext {
   db: Db;
   conversation: Conversation;
   log: Logger;
+  /** The business's documents, when the app has a knowledge base. */
+  knowledge?: KnowledgeSource;
   requestAction(action: AssistantAction): void;
 }
 
