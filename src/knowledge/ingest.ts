@@ -7,7 +7,7 @@ import { chunkSections, type ChunkOptions } from './chunk.ts';
 import { deleteDocument, findDocumentByName, insertDocument, type NewChunk } from './documents-repo.ts';
 import type { Embedder } from './embedder.ts';
 import { detectFormat, KnowledgeInputError, type DocumentFormat } from './formats.ts';
-import { detectLanguage } from './language.ts';
+import { detectLanguage } from '../detect-language.ts';
 import type { VectorStore } from './vector-store.ts';
 
 export interface DocumentInput {
@@ -82,7 +82,8 @@ export async function ingestDocument(deps: IngestDeps, input: DocumentInput, pro
     position: piece.position,
     heading: piece.heading,
     text: piece.text,
-    language: detectLanguage(`${piece.heading} ${piece.text}`, deps.defaultLanguage),
+    // A passage too short to tell (a price line) is taken to be in the business's default language.
+    language: detectLanguage(`${piece.heading} ${piece.text}`) ?? deps.defaultLanguage,
     embedding: vectors && deps.vectors.vectorsInRows ? vectors[i]! : null,
   }));
   const embedding = vectors && model ? { model, dims: vectors[0]?.length ?? 0 } : null;
