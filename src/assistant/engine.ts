@@ -6,6 +6,7 @@ import type { Db } from '../db/db.ts';
 import { appendMessages, loadRecentMessages, type Channel, type Conversation } from '../db/conversations-repo.ts';
 import { classifyLlmError, summarizeLlmError } from '../llm/errors.ts';
 import type { Profile } from '../profile.ts';
+import type { BookingNotifier } from './booking-notifier.ts';
 import { trimHistory } from './history.ts';
 import { apology, type FailureCause } from './phrases.ts';
 import { buildSystemPrompt, type PromptTemplates } from './system-prompt.ts';
@@ -34,6 +35,10 @@ export interface AssistantDeps {
   tools?: readonly AssistantTool[];
   /** Told how each turn ended (metrics), so the engine need not know who watches. */
   observer?: TurnObserver;
+  /** Sends booking confirmations; none are sent without it. */
+  bookingNotifier?: BookingNotifier;
+  /** The clock the booking tools read; tests set it. */
+  now?: () => Date;
 }
 
 /** How a turn ended: `ok`, the failure the caller heard an apology for, `error` (it threw) or `abandoned` (its consumer stopped early). */
@@ -94,7 +99,15 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const userMessage: ModelMessage = { role: 'user', content: text };
     const messages = [...(await loadHistory(conversation)), userMessage];
     const actions: AssistantAction[] = [];
-    const context: ToolContext = { db: deps.db, conversation, log, requestAction: (action) => actions.push(action) };
+    const context: ToolContext = {
+      db: deps.db,
+      conversation,
+      log,
+      profile: deps.profile,
+      now: deps.now ?? (() => new Date()),
+      ...(deps.bookingNotifier ? { bookingNotifier: deps.bookingNotifier } : {}),
+      requestAction: (action) => actions.push(action),
+    };
     const deadline = AbortSignal.timeout(deps.turnTimeoutMs);
     const request: TurnRequest = {
       model: deps.model,

@@ -36,5 +36,21 @@ export function buildSystemPrompt(templates: PromptTemplates, profile: Profile, 
     hours: describeHours(profile) || '-',
     instructions: profile.instructions || '-',
   };
-  return templates[language].replace(/\{\{(\w+)\}\}/g, (match, key: string) => values[key] ?? match);
+  const prompt = templates[language].replace(/\{\{(\w+)\}\}/g, (match, key: string) => values[key] ?? match);
+  return [prompt, describeServices(profile)].filter(Boolean).join('\n\n');
+}
+
+/**
+ * The bookable services, in English whatever the caller's language: the model reads it, and
+ * the names must reach the booking tools exactly as the profile spells them.
+ */
+function describeServices(profile: Profile): string {
+  if (profile.services.length === 0) return '';
+  const lines = profile.services.map(
+    (s) => `- ${s.name}: ${s.duration_minutes} min${s.price ? `, ${s.price}` : ''}${s.description ? ` (${s.description})` : ''}`,
+  );
+  return [
+    'Bookable services (pass the name exactly as written to the booking tools; times are in the business\'s time zone):',
+    ...lines,
+  ].join('\n');
 }

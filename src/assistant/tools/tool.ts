@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Db } from '../../db/db.ts';
 import type { Conversation } from '../../db/conversations-repo.ts';
+import type { Profile } from '../../profile.ts';
+import type { BookingNotifier } from '../booking-notifier.ts';
 
 /** Something a transport must do after the reply, e.g. hang up. */
 export type AssistantAction = 'end_call';
@@ -11,6 +13,11 @@ export interface ToolContext {
   db: Db;
   conversation: Conversation;
   log: Logger;
+  /** The business: services, booking rules, hours and time zone. */
+  profile: Profile;
+  now(): Date;
+  /** Told of each booking so the caller gets a confirmation; absent when nothing is sent. */
+  bookingNotifier?: BookingNotifier;
   requestAction(action: AssistantAction): void;
 }
 

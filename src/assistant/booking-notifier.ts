@@ -1,0 +1,16 @@
+// What the assistant tells after a booking: the transport that sends the confirmation is wired in from outside.
+import type { Language } from '../config.ts';
+
+export interface BookingConfirmation {
+  phone: string;
+  language: Language;
+  service: string;
+  /** ISO 8601 with the business's offset. */
+  start: string;
+  appointmentId: string;
+}
+
+export interface BookingNotifier {
+  /** Never throws: a confirmation that cannot be sent must not undo or fail the booking. */
+  appointmentBooked(confirmation: BookingConfirmation): Promise<void>;
+}
