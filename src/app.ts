@@ -4,8 +4,10 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { LanguageModel } from 'ai';
 import type { Logger } from 'pino';
+import { registerAppointmentsFeed, registerAppointmentsRoutes } from './api/appointments-routes.ts';
 import { bearerAuth } from './api/bearer-auth.ts';
 import { registerCallsRoutes } from './api/calls-routes.ts';
+import { registerCustomersRoutes } from './api/customers-routes.ts';
 import { registerMessagesRoutes } from './api/messages-routes.ts';
 import { registerOpenApi } from './api/openapi.ts';
 import { registerTextRoute } from './api/text-route.ts';
@@ -127,6 +129,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     limitCaller: rateLimits.caller,
   });
 
+  const appointmentsDeps = { db, timeZone: profile.timezone, businessName: profile.name, calendarFeedToken: config.calendarFeedToken };
   await fastify.register(async (api) => {
     // Before the key check, so requests without a key are limited too (by address).
     api.addHook('onRequest', rateLimits.api);
@@ -135,6 +138,12 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     registerCallsRoutes(api, { db });
     registerMessagesRoutes(api, { db });
     registerTtsRoute(api, { speech: config.speech });
+    registerCustomersRoutes(api, { db, timeZone: profile.timezone });
+    registerAppointmentsRoutes(api, appointmentsDeps);
+  });
+  await fastify.register(async (feed) => {
+    feed.addHook('onRequest', rateLimits.api);
+    registerAppointmentsFeed(feed, appointmentsDeps);
   });
 
   return { fastify, assistant, db, metrics, pending: tracked.pending, checkReadiness: () => runChecks(probes) };

@@ -141,3 +141,20 @@ export async function eraseCustomer(tx: Queryable, id: string): Promise<ErasureR
   const removed = await count(`DELETE FROM customers WHERE id = $1`, id);
   return { customer: removed, conversations, messages, appointments, callbackRequests, webhookReplies };
 }
+
+export interface CustomerConversation {
+  id: string;
+  channel: string;
+  status: string;
+  createdAt: Date;
+  endedAt: Date | null;
+}
+
+/** The customer's most recent conversations (calls, SMS threads, text sessions), newest first. */
+export async function listCustomerConversations(db: Queryable, phone: string, limit: number): Promise<CustomerConversation[]> {
+  const { rows } = await db.query<{ id: string; channel: string; status: string; created_at: Date; ended_at: Date | null }>(
+    `SELECT id, channel, status, created_at, ended_at FROM conversations WHERE caller = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+    [phone, limit],
+  );
+  return rows.map((row) => ({ id: row.id, channel: row.channel, status: row.status, createdAt: row.created_at, endedAt: row.ended_at }));
+}
