@@ -12,8 +12,10 @@ import { registerMessagesRoutes } from './api/messages-routes.ts';
 import { registerOpenApi } from './api/openapi.ts';
 import { registerTextRoute } from './api/text-route.ts';
 import { registerTtsRoute } from './api/tts-route.ts';
+import type { BookingNotifier } from './assistant/booking-notifier.ts';
 import { createAssistant, type Assistant } from './assistant/engine.ts';
 import { loadPromptTemplates } from './assistant/system-prompt.ts';
+import { createSmsBookingNotifier } from './booking/confirmation-sms.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/db.ts';
 import { openDb } from './db/open-db.ts';
@@ -33,6 +35,7 @@ import { databaseProbe, llmProbe, qdrantProbe, runChecks, type Readiness } from 
 import { registerRequestLog, requestId } from './ops/request-log.ts';
 import { loadProfile, type Profile } from './profile.ts';
 import { resolveTwilioAuthToken } from './twilio/dev-token.ts';
+import { createSmsSender, createTwilioRestClient } from './twilio/rest-client.ts';
 import { registerTwilioRoutes } from './twilio/routes.ts';
 
 export interface AppDeps {
@@ -94,6 +97,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   registerMetrics(fastify, metrics);
   registerRequestLog(fastify);
 
+  const bookingNotifier = smsBookingNotifier(config, profile, logger);
   const assistant = createAssistant({
     db,
     model,
@@ -104,6 +108,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     turnTimeoutMs: config.llmTurnTimeoutMs,
     streaming: config.llmStreaming,
     observer: metrics,
+    ...(bookingNotifier ? { bookingNotifier } : {}),
   });
 
   const probes = {
@@ -147,4 +152,12 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   });
 
   return { fastify, assistant, db, metrics, pending: tracked.pending, checkReadiness: () => runChecks(probes) };
+}
+
+/** Booking confirmations go out by SMS once the Twilio account and number are known; otherwise none are sent. */
+function smsBookingNotifier(config: Readonly<Config>, profile: Profile, logger: Logger): BookingNotifier | null {
+  const { accountSid, authToken, phoneNumber, apiBaseUrl } = config.twilio;
+  if (!accountSid || !authToken || !phoneNumber) return null;
+  const client = createTwilioRestClient({ accountSid, authToken, apiBaseUrl });
+  return createSmsBookingNotifier({ sms: createSmsSender(client, phoneNumber), businessName: profile.name, timeZone: profile.timezone, log: logger });
 }

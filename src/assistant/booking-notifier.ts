@@ -10,7 +10,10 @@ export interface BookingConfirmation {
   appointmentId: string;
 }
 
+/** What became of the confirmation: the model may tell the caller a text is on its way, or that none could be sent. */
+export type ConfirmationOutcome = 'sent' | 'failed' | 'not_sent';
+
 export interface BookingNotifier {
   /** Never throws: a confirmation that cannot be sent must not undo or fail the booking. */
-  appointmentBooked(confirmation: BookingConfirmation): Promise<void>;
+  appointmentBooked(confirmation: BookingConfirmation): Promise<ConfirmationOutcome>;
 }

@@ -8,6 +8,7 @@ import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
 import { PhoneCall } from '../helpers/phone-call.ts';
 import { postJson, startTestServer, testEnv, type TestServer } from '../helpers/test-app.ts';
 import { TEST_TWILIO_TOKEN } from '../helpers/twilio-client.ts';
+import { startTwilioRestStandIn, type TwilioRestStandIn } from '../helpers/twilio-rest-stand-in.ts';
 
 const ALICE = '+421905000111';
 const MALLORY = '+421905000222';
@@ -115,5 +116,60 @@ describe('booking tools', () => {
     assert.equal(booked[0]?.phone, '+14155550123');
     assert.equal(booked[0]?.service, 'filling');
     assert.equal((await findCustomerByPhone(server.db, '+14155550123'))?.name, 'Carol');
+  });
+});
+
+describe('booking confirmations by SMS', () => {
+  let standIn: LlmStandIn;
+  let twilioApi: TwilioRestStandIn;
+  let server: TestServer;
+
+  before(async () => {
+    standIn = await startLlmStandIn();
+    twilioApi = await startTwilioRestStandIn({ accountSid: `AC${'5'.repeat(32)}`, authToken: TEST_TWILIO_TOKEN });
+    server = await startTestServer(
+      testEnv(standIn, 'openai', {
+        TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN,
+        TWILIO_ACCOUNT_SID: twilioApi.accountSid,
+        TWILIO_PHONE_NUMBER: '+14155550199',
+        TWILIO_API_BASE_URL: twilioApi.url,
+        LLM_STREAMING: 'false',
+      }),
+    );
+  });
+  after(async () => {
+    await server.close();
+    await twilioApi.close();
+    await standIn.close();
+  });
+  beforeEach(() => standIn.reset());
+
+  async function book(caller: string, language: 'en' | 'sk' | 'ru' | 'uk', hour: number) {
+    const start = DateTime.fromISO(`${nextMonday()}T${String(hour).padStart(2, '0')}:00`, { zone: 'Europe/Bratislava' }).toISO({ suppressMilliseconds: true })!;
+    standIn.enqueue({ toolCalls: [{ name: 'book_appointment', input: { service: 'check-up', start, name: 'Jana' } }] }, { text: 'Booked.' });
+    const response = await postJson(`${server.url}/v1/text`, { text: 'Book me', caller, language });
+    assert.equal(response.status, 200);
+    return { start, output: lastToolOutput(standIn) };
+  }
+
+  it("texts the caller a confirmation in the conversation's language through Twilio's REST API", async () => {
+    const sk = await book('+421905000301', 'sk', 9);
+    assert.equal(sk.output['confirmation_sms'], 'sent');
+    const uk = await book('+421905000302', 'uk', 10);
+    assert.equal(uk.output['confirmation_sms'], 'sent');
+    const [slovak, ukrainian] = twilioApi.messages();
+    assert.equal(slovak?.to, '+421905000301');
+    assert.equal(slovak?.from, '+14155550199');
+    assert.match(slovak!.body, /^Bright Smile Dental: váš termín \(check-up\) je rezervovaný na pondelok/);
+    assert.match(slovak!.body, /9:00/);
+    assert.match(ukrainian!.body, /вас записано на «check-up» — понеділок/);
+  });
+
+  it('keeps the booking when the text cannot be sent, and says so to the model', async () => {
+    twilioApi.failNext({ status: 500 });
+    const failed = await book('+421905000303', 'en', 11);
+    assert.equal(failed.output['confirmation_sms'], 'failed');
+    const booked = failed.output['booked'] as { id: string };
+    assert.equal((await findAppointment(server.db, booked.id))?.status, 'booked');
   });
 });

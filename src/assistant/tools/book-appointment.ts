@@ -32,7 +32,9 @@ export const bookAppointment = defineTool({
     }
     const booked = { id: result.id, service: result.service, start: formatForCaller(result.startsAt, context) };
     context.log.info({ appointmentId: result.id, phone: maskPhone(phone) }, 'appointment booked');
-    await context.bookingNotifier?.appointmentBooked({ phone, language: context.conversation.language, service: booked.service, start: booked.start, appointmentId: booked.id });
-    return { booked };
+    const confirmation = context.bookingNotifier
+      ? await context.bookingNotifier.appointmentBooked({ phone, language: context.conversation.language, service: booked.service, start: booked.start, appointmentId: booked.id })
+      : 'not_sent';
+    return { booked, confirmation_sms: confirmation };
   },
 });
