@@ -1,15 +1,17 @@
 // The assistant engine: one caller turn in, a stream of events out, whatever the transport.
 import { generateText, stepCountIs, streamText, type LanguageModel, type ModelMessage, type ToolSet } from 'ai';
 import type { Logger } from 'pino';
+import { recordContact } from '../booking/customers-repo.ts';
 import { wellFormedDeep, wellFormedText } from '../clean-text.ts';
 import type { Db } from '../db/db.ts';
 import { appendMessages, loadRecentMessages, type Channel, type Conversation } from '../db/conversations-repo.ts';
 import { classifyLlmError, summarizeLlmError } from '../llm/errors.ts';
+import { isE164 } from '../phone.ts';
 import type { Profile } from '../profile.ts';
 import type { BookingNotifier } from './booking-notifier.ts';
 import { trimHistory } from './history.ts';
 import { apology, type FailureCause } from './phrases.ts';
-import { buildSystemPrompt, type PromptTemplates } from './system-prompt.ts';
+import { buildSystemPrompt, type CallerContext, type PromptTemplates } from './system-prompt.ts';
 import { buildToolSet, DEFAULT_TOOLS } from './tools/registry.ts';
 import type { AssistantAction, AssistantTool, ToolContext } from './tools/tool.ts';
 
@@ -97,7 +99,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       return;
     }
     const userMessage: ModelMessage = { role: 'user', content: text };
-    const messages = [...(await loadHistory(conversation)), userMessage];
+    // In parallel: the caller's record costs one more statement per turn, but no more waiting.
+    const [history, caller] = await Promise.all([loadHistory(conversation), recognizeCaller(deps.db, conversation)]);
+    const messages = [...history, userMessage];
     const actions: AssistantAction[] = [];
     const context: ToolContext = {
       db: deps.db,
@@ -111,7 +115,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const deadline = AbortSignal.timeout(deps.turnTimeoutMs);
     const request: TurnRequest = {
       model: deps.model,
-      system: buildSystemPrompt(deps.prompts, deps.profile, conversation.language, new Date()),
+      system: buildSystemPrompt(deps.prompts, deps.profile, conversation.language, new Date(), caller),
       messages,
       tools: toolSet,
       experimental_context: context,
@@ -158,6 +162,13 @@ export function createAssistant(deps: AssistantDeps): Assistant {
   }
 
   return { runTurn: deps.observer ? observeTurns(runTurn, deps.observer) : runTurn };
+}
+
+/** The caller's customer record, counted and kept up to date on every turn; null without a phone number. */
+async function recognizeCaller(db: Db, conversation: Conversation): Promise<CallerContext | null> {
+  if (!conversation.caller || !isE164(conversation.caller)) return null;
+  const customer = await recordContact(db, conversation.caller, conversation.id, conversation.language);
+  return { name: customer.name, previousConversations: customer.previousConversations };
 }
 
 /** Reports every turn's end to `observer`, including turns that threw or were left unfinished. */

@@ -40,20 +40,23 @@ function toCustomer(row: CustomerRow): Customer {
 }
 
 /**
- * The caller's record, created on first contact; every turn moves the last contact on, and the
- * first turn of each new conversation counts it. One statement, so a turn pays one round trip.
+ * The caller's record, created on first contact; every turn moves the last contact on, keeps the
+ * language they speak, and the first turn of each new conversation counts it. One statement, so a
+ * turn pays one round trip. `previousConversations` is the count before this conversation.
  */
-export async function recordContact(db: Queryable, phone: string, conversationId: string): Promise<Customer> {
-  const { rows } = await db.query<CustomerRow>(
-    `INSERT INTO customers (phone, conversation_count, last_conversation_id) VALUES ($1, 1, $2)
+export async function recordContact(db: Queryable, phone: string, conversationId: string, language?: Language): Promise<Customer & { previousConversations: number }> {
+  const { rows } = await db.query<CustomerRow & { previous_conversations: number }>(
+    `INSERT INTO customers AS c (phone, language, conversation_count, last_conversation_id) VALUES ($1, $3, 1, $2)
      ON CONFLICT (phone) DO UPDATE SET
        last_contact_at = now(),
-       conversation_count = customers.conversation_count + (customers.last_conversation_id IS DISTINCT FROM $2)::int,
+       language = coalesce(EXCLUDED.language, c.language),
+       conversation_count = c.conversation_count + (c.last_conversation_id IS DISTINCT FROM $2)::int,
        last_conversation_id = $2
-     RETURNING ${COLUMNS}`,
-    [phone, conversationId],
+     RETURNING ${COLUMNS}, conversation_count - 1 AS previous_conversations`,
+    [phone, conversationId, language ?? null],
   );
-  return toCustomer(rows[0]!);
+  const row = rows[0]!;
+  return { ...toCustomer(row), previousConversations: row.previous_conversations };
 }
 
 /** The record for `phone`, created (without counting a conversation) when there is none yet. */
