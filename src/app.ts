@@ -4,15 +4,19 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { LanguageModel } from 'ai';
 import type { Logger } from 'pino';
+import { registerAppointmentsFeed, registerAppointmentsRoutes } from './api/appointments-routes.ts';
 import { bearerAuth } from './api/bearer-auth.ts';
 import { registerCallsRoutes } from './api/calls-routes.ts';
+import { registerCustomersRoutes } from './api/customers-routes.ts';
 import { registerKnowledgeRoutes } from './api/knowledge-routes.ts';
 import { registerMessagesRoutes } from './api/messages-routes.ts';
 import { registerOpenApi } from './api/openapi.ts';
 import { registerTextRoute } from './api/text-route.ts';
 import { registerTtsRoute } from './api/tts-route.ts';
+import type { BookingNotifier } from './assistant/booking-notifier.ts';
 import { createAssistant, type Assistant } from './assistant/engine.ts';
 import { loadPromptTemplates } from './assistant/system-prompt.ts';
+import { createSmsBookingNotifier } from './booking/confirmation-sms.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/db.ts';
 import { openDb } from './db/open-db.ts';
@@ -34,6 +38,7 @@ import { databaseProbe, databaseVectorsProbe, llmProbe, qdrantProbe, runChecks, 
 import { registerRequestLog, requestId } from './ops/request-log.ts';
 import { loadProfile, type Profile } from './profile.ts';
 import { resolveTwilioAuthToken } from './twilio/dev-token.ts';
+import { createSmsSender, createTwilioRestClient } from './twilio/rest-client.ts';
 import { registerTwilioRoutes } from './twilio/routes.ts';
 
 export interface AppDeps {
@@ -99,6 +104,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   const knowledge = observedKnowledge(createKnowledgeBase({ db, config, log: logger, observer: metrics }), metrics);
   logger.info({ retrieval: knowledge.description }, 'knowledge base ready');
 
+  const bookingNotifier = smsBookingNotifier(config, profile, logger);
   const assistant = createAssistant({
     db,
     model,
@@ -113,6 +119,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
       source: { search: (query, language, signal) => knowledge.search(query, language, config.knowledge.passages, signal) },
       deadlineMs: config.knowledge.retrievalDeadlineMs,
     },
+    ...(bookingNotifier ? { bookingNotifier } : {}),
   });
 
   const probes = {
@@ -138,6 +145,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     limitCaller: rateLimits.caller,
   });
 
+  const appointmentsDeps = { db, timeZone: profile.timezone, businessName: profile.name, calendarFeedToken: config.calendarFeedToken };
   await fastify.register(async (api) => {
     // Before the key check, so requests without a key are limited too (by address).
     api.addHook('onRequest', rateLimits.api);
@@ -147,7 +155,21 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     registerMessagesRoutes(api, { db });
     registerTtsRoute(api, { speech: config.speech });
     await registerKnowledgeRoutes(api, { knowledge, maxDocumentBytes: config.knowledge.maxDocumentBytes, defaultLanguage: config.defaultLanguage });
+    registerCustomersRoutes(api, { db, timeZone: profile.timezone });
+    registerAppointmentsRoutes(api, appointmentsDeps);
+  });
+  await fastify.register(async (feed) => {
+    feed.addHook('onRequest', rateLimits.api);
+    registerAppointmentsFeed(feed, appointmentsDeps);
   });
 
   return { fastify, assistant, db, knowledge, metrics, pending: tracked.pending, checkReadiness: () => runChecks(probes) };
+}
+
+/** Booking confirmations go out by SMS once the Twilio account and number are known; otherwise none are sent. */
+function smsBookingNotifier(config: Readonly<Config>, profile: Profile, logger: Logger): BookingNotifier | null {
+  const { accountSid, authToken, phoneNumber, apiBaseUrl } = config.twilio;
+  if (!accountSid || !authToken || !phoneNumber) return null;
+  const client = createTwilioRestClient({ accountSid, authToken, apiBaseUrl });
+  return createSmsBookingNotifier({ sms: createSmsSender(client, phoneNumber), businessName: profile.name, timeZone: profile.timezone, log: logger });
 }

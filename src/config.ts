@@ -71,6 +71,7 @@ const envSchema = z.object({
     z.string().refine(isE164, { error: 'must be a phone number in E.164 format, such as +14155551234' }).optional(),
   ),
   VALIDATE_TWILIO_REQUESTS: flag(true),
+  TWILIO_API_BASE_URL: httpUrl,
   TWILIO_REPLY_DEADLINE_MS: integer(6_000, 500, 12_000),
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL'),
   DATA_DIR: optionalText.transform((v) => path.resolve(v ?? './data')),
@@ -114,6 +115,7 @@ const envSchema = z.object({
   ),
   KNOWLEDGE_RETRIEVAL_DEADLINE_MS: integer(400, 10, 10_000),
   API_KEY: optionalText.pipe(z.string().min(16, { error: 'must be at least 16 characters' }).optional()),
+  CALENDAR_FEED_TOKEN: optionalText.pipe(z.string().min(16, { error: 'must be at least 16 characters' }).optional()),
   ASSISTANT_PROFILE: optionalText.transform((v) => (v ? path.resolve(v) : SAMPLE_PROFILE)),
   DEFAULT_LANGUAGE: optionalText.pipe(z.enum(LANGUAGES, { error: 'must be one of en, ru, uk, sk' }).default('en')),
   MAX_CONVERSATION_LENGTH: integer(50, 2, 10_000),
@@ -153,6 +155,8 @@ export interface Config {
     validateRequests: boolean;
     /** How long a voice webhook waits for the reply before saying a holding phrase (Twilio gives up at 15 s). */
     replyDeadlineMs: number;
+    /** Where the REST API (outgoing SMS, call control) is reached; Twilio's own unless a test points it elsewhere. */
+    apiBaseUrl: string;
   };
   database: {
     url: string | undefined;
@@ -176,6 +180,8 @@ export interface Config {
   qdrant: { url: string | undefined; apiKey: string | undefined; collection: string };
   knowledge: KnowledgeConfig;
   apiKey: string | undefined;
+  /** The read-only token of GET /v1/appointments.ics; unset, the feed is off. */
+  calendarFeedToken: string | undefined;
   assistantProfilePath: string;
   defaultLanguage: Language;
   maxConversationLength: number;
@@ -281,6 +287,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       phoneNumber: env.TWILIO_PHONE_NUMBER,
       validateRequests: env.VALIDATE_TWILIO_REQUESTS,
       replyDeadlineMs: env.TWILIO_REPLY_DEADLINE_MS,
+      apiBaseUrl: env.TWILIO_API_BASE_URL ?? 'https://api.twilio.com',
     },
     database: {
       url: env.DATABASE_URL,
@@ -308,6 +315,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       retrievalDeadlineMs: env.KNOWLEDGE_RETRIEVAL_DEADLINE_MS,
     },
     apiKey: env.API_KEY,
+    calendarFeedToken: env.CALENDAR_FEED_TOKEN,
     assistantProfilePath: env.ASSISTANT_PROFILE,
     defaultLanguage: env.DEFAULT_LANGUAGE,
     maxConversationLength: env.MAX_CONVERSATION_LENGTH,

@@ -100,7 +100,7 @@ describe('loadConfig', () => {
       'TWILLIO_AUTH_TOKEN is set but phone-assistant does not read it: did you mean TWILIO_AUTH_TOKEN?',
       'OPENAI_API_KY is set but phone-assistant does not read it: did you mean OPENAI_API_KEY?',
       'openai_model is set but phone-assistant does not read it: did you mean OPENAI_MODEL?',
-      'TWILIO_REGION is set but phone-assistant does not read it (it reads TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_PHONE_NUMBER, TWILIO_REPLY_DEADLINE_MS)',
+      'TWILIO_REGION is set but phone-assistant does not read it (it reads TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_PHONE_NUMBER, TWILIO_API_BASE_URL, TWILIO_REPLY_DEADLINE_MS)',
     ]);
     assert.doesNotMatch(warnings.join('\n'), /secret/);
     assert.deepEqual(loadConfig({ PORT: '3000', HOST: '127.0.0.1' }).warnings, []);
