@@ -3,18 +3,24 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { loadConfig } from '../src/config.ts';
+import { openDb } from '../src/db/open-db.ts';
+import { createKnowledgeBase } from '../src/knowledge/knowledge-base.ts';
 import { startLlmStandIn } from '../test/helpers/llm-stand-in.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
 import { runCallers } from './callers.ts';
 import { loadGet, loadVoiceTurns, type LoadResult } from './load.ts';
 import { describeEmbedded, measureEmbedded } from './embedded-start.ts';
 import { startProcess } from './processes.ts';
+import { syntheticDocuments } from './synthetic-knowledge.ts';
 
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** Between two turns of one call: the caller listening to the reply and speaking again. */
 const PAUSE_MS = Number(process.env.BENCH_PAUSE_MS ?? 2000);
 const AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
 const POOL = { size: 5, overflow: 5, idleMs: 1000 };
+/** Passages in the knowledge base while the voice turns run (each turn then searches it); 0: none. */
+const KNOWLEDGE_CHUNKS = Number(process.env.BENCH_KNOWLEDGE_CHUNKS ?? 0);
 
 const line = (text: string) => process.stdout.write(`${text}\n`);
 const describeLoad = (name: string, result: LoadResult) =>
@@ -73,6 +79,7 @@ async function main(): Promise<void> {
   };
   try {
     line(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${DURATION_SECONDS} s per run\n`);
+    if (KNOWLEDGE_CHUNKS > 0) line(`knowledge base: ${await loadKnowledge(appEnv, KNOWLEDGE_CHUNKS)} passages, searched in every turn\n`);
     line('| run | req/s | p50 ms | p99 ms | requests | errors |');
     line('|---|---|---|---|---|---|');
 
@@ -111,6 +118,20 @@ async function main(): Promise<void> {
     await admin.end();
     await standIn.close();
     await database.drop();
+  }
+}
+
+/** Fills the app's database with `chunks` synthetic passages, embedded by the stand-in, as `knowledge add` would. */
+async function loadKnowledge(env: Record<string, string>, chunks: number): Promise<number> {
+  const config = loadConfig(env);
+  const db = await openDb(config.database);
+  try {
+    const knowledge = createKnowledgeBase({ db, config, log: { warn: ({ err }, msg) => process.stderr.write(`${msg}: ${String(err)}\n`) } });
+    let stored = 0;
+    for (const document of syntheticDocuments(chunks)) stored += (await knowledge.add(document)).chunks;
+    return stored;
+  } finally {
+    await db.close();
   }
 }
 

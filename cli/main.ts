@@ -4,6 +4,7 @@ import { ConfigError } from '../src/config.ts';
 import { DEV_TOKEN_FILE } from '../src/twilio/dev-token.ts';
 import { DEFAULT_CALLER, resolveCallSettings } from './call-settings.ts';
 import { CliError } from './cli-error.ts';
+import { KNOWLEDGE_HELP } from './knowledge-help.ts';
 import { parseCommandLine, type Command } from './options.ts';
 
 const HELP = `phone-assistant: a self-hosted AI receptionist for Twilio calls and text messages
@@ -14,6 +15,7 @@ Commands:
   serve      start the server (the same as npm start); configured by environment variables
   migrate    bring the database (DATABASE_URL, or PGlite in DATA_DIR) up to date and list what was applied
   call       talk to a running server from the terminal, exactly as Twilio would call it
+  knowledge  the documents the assistant answers from: add, list, remove, search, reindex
   help       show this help (also --help, -h)
 
 Options of call:
@@ -26,6 +28,7 @@ Options of call:
                      else the development token the server writes to DATA_DIR/${DEV_TOKEN_FILE})
   --language CODE    the call's language: en, ru, uk or sk (default: the server's DEFAULT_LANGUAGE)
 
+${KNOWLEDGE_HELP}
 In a call, each line you type is what you say: an empty line is silence, #123 presses keys
 1 2 3, and Ctrl-D (or Ctrl-C) hangs up. Lines can be piped in as well:
   printf 'When are you open?\\n' | phone-assistant call
@@ -43,6 +46,10 @@ async function run(command: Command): Promise<number | 'serving'> {
     case 'migrate': {
       const { runMigrate } = await import('./migrate-command.ts');
       return runMigrate();
+    }
+    case 'knowledge': {
+      const { runKnowledge } = await import('./knowledge-command.ts');
+      return runKnowledge(command.args);
     }
     case 'call': {
       const settings = await resolveCallSettings(command.flags, process.env);

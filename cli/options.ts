@@ -12,7 +12,12 @@ export interface CallFlags {
   language: Language | undefined;
 }
 
-export type Command = { name: 'help' } | { name: 'serve' } | { name: 'migrate' } | { name: 'call'; flags: CallFlags };
+export type Command =
+  | { name: 'help' }
+  | { name: 'serve' }
+  | { name: 'migrate' }
+  | { name: 'call'; flags: CallFlags }
+  | { name: 'knowledge'; args: string[] };
 
 const COMMANDS = ['help', 'serve', 'migrate', 'call'] as const;
 
@@ -29,6 +34,8 @@ const OPTIONS = {
 const CALL_ONLY = ['sms', 'url', 'from', 'to', 'token', 'language'] as const;
 
 export function parseCommandLine(args: string[]): Command {
+  // knowledge has subcommands and options of its own, parsed by cli/knowledge-command.ts.
+  if (args[0] === 'knowledge') return { name: 'knowledge', args: args.slice(1) };
   let parsed;
   try {
     parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });

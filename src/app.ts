@@ -4,14 +4,18 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { LanguageModel } from 'ai';
 import type { Logger } from 'pino';
+import { registerAppointmentsFeed, registerAppointmentsRoutes } from './api/appointments-routes.ts';
 import { bearerAuth } from './api/bearer-auth.ts';
 import { registerCallsRoutes } from './api/calls-routes.ts';
+import { registerCustomersRoutes } from './api/customers-routes.ts';
+import { registerKnowledgeRoutes } from './api/knowledge-routes.ts';
 import { registerMessagesRoutes } from './api/messages-routes.ts';
 import { registerOpenApi } from './api/openapi.ts';
 import { registerTextRoute } from './api/text-route.ts';
 import { registerTtsRoute } from './api/tts-route.ts';
 import { createAssistant, type Assistant } from './assistant/engine.ts';
 import { loadPromptTemplates } from './assistant/system-prompt.ts';
+import { createSmsBookingNotifier } from './booking/confirmation-sms.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/db.ts';
 import { openDb } from './db/open-db.ts';
@@ -21,10 +25,11 @@ import { startSpoolReplayer } from './jobs/spool-replayer.ts';
 import { startOutboxWorker, type OutboxWorker } from './jobs/outbox-worker.ts';
 import { OWNER_SMS_JOB, WEBHOOK_JOB } from './jobs/business-events.ts';
 import { ownerSmsHandler } from './jobs/owner-sms.ts';
-import { createTwilioRest } from './twilio/rest-client.ts';
 import { webhookHandler } from './jobs/webhook-delivery.ts';
 import { SUMMARY_JOB, summaryHandler } from './jobs/summaries.ts';
 import { createLanguageModel } from './llm/provider.ts';
+import { createKnowledgeBase, type KnowledgeBase } from './knowledge/knowledge-base.ts';
+import { observedKnowledge } from './knowledge/observed.ts';
 import { registerErrorHandler } from './ops/error-handler.ts';
 import { registerHealthRoutes } from './ops/health-routes.ts';
 import { httpLimits } from './ops/http-limits.ts';
@@ -33,10 +38,11 @@ import { createLogger } from './ops/logger.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { registerMetrics } from './ops/metrics-route.ts';
 import { registerRateLimits } from './ops/rate-limit.ts';
-import { databaseProbe, llmProbe, qdrantProbe, runChecks, type Readiness } from './ops/readiness.ts';
+import { databaseProbe, databaseVectorsProbe, llmProbe, qdrantProbe, runChecks, type Readiness } from './ops/readiness.ts';
 import { registerRequestLog, requestId } from './ops/request-log.ts';
 import { loadProfile, type Profile } from './profile.ts';
 import { resolveTwilioAuthToken } from './twilio/dev-token.ts';
+import { createSmsSender, createTwilioRestClient, type SmsSender } from './twilio/rest-client.ts';
 import { registerTwilioRoutes } from './twilio/routes.ts';
 
 export interface AppDeps {
@@ -52,6 +58,7 @@ export interface App {
   fastify: FastifyInstance;
   assistant: Assistant;
   db: Db;
+  knowledge: KnowledgeBase;
   metrics: Metrics;
   /** Background jobs in the database: business webhooks, summaries. */
   outbox: OutboxWorker;
@@ -86,8 +93,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   // Webhooks that could not reach the database wait here, on disk, until it takes them.
   const spool = await openSpool(path.join(config.database.dataDir, 'spool'));
   const replayer = startSpoolReplayer({ spool, db, log: logger, intervalMs: config.spoolReplayIntervalMs });
-  const { accountSid, authToken, apiBaseUrl } = config.twilio;
-  const twilioRest = accountSid && authToken ? createTwilioRest({ accountSid, authToken, apiBaseUrl }) : null;
+  const twilioSms = twilioSmsSender(config);
   const outbox = startOutboxWorker({
     db,
     log: logger,
@@ -95,7 +101,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     handlers: {
       [WEBHOOK_JOB]: webhookHandler(config.businessWebhook, logger),
       [SUMMARY_JOB]: summaryHandler({ db, model, log: logger, language: config.defaultLanguage }),
-      [OWNER_SMS_JOB]: ownerSmsHandler({ rest: twilioRest, from: config.twilio.phoneNumber, to: config.ownerNotifyNumber, log: logger }),
+      [OWNER_SMS_JOB]: ownerSmsHandler({ sms: twilioSms, to: config.ownerNotifyNumber, log: logger }),
     },
   });
   fastify.addHook('onClose', async () => {
@@ -113,6 +119,10 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   registerMetrics(fastify, metrics);
   registerRequestLog(fastify);
 
+  const knowledge = observedKnowledge(createKnowledgeBase({ db, config, log: logger, observer: metrics }), metrics);
+  logger.info({ retrieval: knowledge.description }, 'knowledge base ready');
+
+  const bookingNotifier = twilioSms ? createSmsBookingNotifier({ sms: twilioSms, businessName: profile.name, timeZone: profile.timezone, log: logger }) : null;
   const assistant = createAssistant({
     db,
     model,
@@ -123,14 +133,19 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     turnTimeoutMs: config.llmTurnTimeoutMs,
     streaming: config.llmStreaming,
     observer: metrics,
+    knowledge: {
+      source: { search: (query, language, signal) => knowledge.search(query, language, config.knowledge.passages, signal) },
+      deadlineMs: config.knowledge.retrievalDeadlineMs,
+    },
+    ...(bookingNotifier ? { bookingNotifier } : {}),
   });
 
   const probes = {
     database: databaseProbe(db),
     llm: config.llm ? llmProbe(config.llm) : null,
-    vector_store: qdrantProbe(config.qdrant),
+    vector_store: config.qdrant.url ? qdrantProbe(config.qdrant) : config.knowledge.embedding ? databaseVectorsProbe(db) : null,
   };
-  registerHealthRoutes(fastify, probes);
+  registerHealthRoutes(fastify, probes, { vector_store: knowledge.description });
   registerHomePage(fastify);
 
   const rateLimits = await registerRateLimits(fastify, config, { onLimited: metrics.rateLimited });
@@ -149,6 +164,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     limitCaller: rateLimits.caller,
   });
 
+  const appointmentsDeps = { db, timeZone: profile.timezone, businessName: profile.name, calendarFeedToken: config.calendarFeedToken };
   await fastify.register(async (api) => {
     // Before the key check, so requests without a key are limited too (by address).
     api.addHook('onRequest', rateLimits.api);
@@ -157,7 +173,21 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     registerCallsRoutes(api, { db });
     registerMessagesRoutes(api, { db });
     registerTtsRoute(api, { speech: config.speech });
+    await registerKnowledgeRoutes(api, { knowledge, maxDocumentBytes: config.knowledge.maxDocumentBytes, defaultLanguage: config.defaultLanguage });
+    registerCustomersRoutes(api, { db, timeZone: profile.timezone });
+    registerAppointmentsRoutes(api, appointmentsDeps);
+  });
+  await fastify.register(async (feed) => {
+    feed.addHook('onRequest', rateLimits.api);
+    registerAppointmentsFeed(feed, appointmentsDeps);
   });
 
-  return { fastify, assistant, db, metrics, outbox, pending: tracked.pending, checkReadiness: () => runChecks(probes) };
+  return { fastify, assistant, db, knowledge, metrics, outbox, pending: tracked.pending, checkReadiness: () => runChecks(probes) };
+}
+
+/** Outgoing SMS (booking confirmations, the owner's notices) once the Twilio account and number are known; else none. */
+function twilioSmsSender(config: Readonly<Config>): SmsSender | null {
+  const { accountSid, authToken, phoneNumber, apiBaseUrl } = config.twilio;
+  if (!accountSid || !authToken || !phoneNumber) return null;
+  return createSmsSender(createTwilioRestClient({ accountSid, authToken, apiBaseUrl }), phoneNumber);
 }

@@ -100,7 +100,28 @@ const envSchema = z.object({
   LLM_STREAMING: flag(true),
   QDRANT_URL: httpUrl,
   QDRANT_API_KEY: optionalText,
+  QDRANT_COLLECTION: optionalText.pipe(
+    z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, { error: 'must be letters, digits, _ or -' }).default('phone_assistant_knowledge'),
+  ),
+  EMBEDDING_MODEL: optionalText.transform((v) => v ?? 'text-embedding-3-small'),
+  EMBEDDING_BASE_URL: httpUrl,
+  EMBEDDING_API_KEY: optionalText,
+  KNOWLEDGE_CHUNK_SIZE: integer(800, 200, 8_000),
+  KNOWLEDGE_CHUNK_OVERLAP: integer(120, 0, 2_000),
+  KNOWLEDGE_MAX_DOCUMENT_BYTES: integer(10 * 1024 * 1024, 1_024, 200 * 1024 * 1024),
+  KNOWLEDGE_PASSAGES: integer(3, 1, 20),
+  KNOWLEDGE_MIN_SIMILARITY: optionalText.pipe(
+    z
+      .string()
+      .regex(/^-?\d+(\.\d+)?$/, { error: 'must be a number from -1 to 1, such as 0.35' })
+      .transform(Number)
+      .pipe(z.number().min(-1, { error: 'must be a number from -1 to 1' }).max(1, { error: 'must be a number from -1 to 1' }))
+      .optional()
+      .transform((v) => v ?? 0.35),
+  ),
+  KNOWLEDGE_RETRIEVAL_DEADLINE_MS: integer(400, 10, 10_000),
   API_KEY: optionalText.pipe(z.string().min(16, { error: 'must be at least 16 characters' }).optional()),
+  CALENDAR_FEED_TOKEN: optionalText.pipe(z.string().min(16, { error: 'must be at least 16 characters' }).optional()),
   ASSISTANT_PROFILE: optionalText.transform((v) => (v ? path.resolve(v) : SAMPLE_PROFILE)),
   DEFAULT_LANGUAGE: optionalText.pipe(z.enum(LANGUAGES, { error: 'must be one of en, ru, uk, sk' }).default('en')),
   MAX_CONVERSATION_LENGTH: integer(50, 2, 10_000),
@@ -138,10 +159,10 @@ export interface Config {
     authToken: string | undefined;
     phoneNumber: string | undefined;
     validateRequests: boolean;
-    /** Where the REST client sends its requests (outgoing SMS); unset, Twilio's own API. */
-    apiBaseUrl: string | undefined;
     /** How long a voice webhook waits for the reply before saying a holding phrase (Twilio gives up at 15 s). */
     replyDeadlineMs: number;
+    /** Where the REST API (outgoing SMS, call control) is reached; Twilio's own unless a test points it elsewhere. */
+    apiBaseUrl: string;
   };
   database: {
     url: string | undefined;
@@ -168,8 +189,11 @@ export interface Config {
   llm: LlmConfig | null;
   llmTurnTimeoutMs: number;
   llmStreaming: boolean;
-  qdrant: { url: string | undefined; apiKey: string | undefined };
+  qdrant: { url: string | undefined; apiKey: string | undefined; collection: string };
+  knowledge: KnowledgeConfig;
   apiKey: string | undefined;
+  /** The read-only token of GET /v1/appointments.ics; unset, the feed is off. */
+  calendarFeedToken: string | undefined;
   assistantProfilePath: string;
   defaultLanguage: Language;
   maxConversationLength: number;
@@ -188,6 +212,29 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   /** Set variables that look like misspellings of ours (names only, never values): said at start. */
   warnings: readonly string[];
+}
+
+export interface KnowledgeConfig {
+  /** null without an OpenAI-compatible endpoint: retrieval is then full-text only. */
+  embedding: { model: string; baseUrl: string | undefined; apiKey: string | undefined } | null;
+  chunkSizeChars: number;
+  chunkOverlapChars: number;
+  maxDocumentBytes: number;
+  /** Passages given to the model before each turn. */
+  passages: number;
+  /** Least cosine similarity for a passage found by its vector alone. */
+  minSimilarity: number;
+  /** How long a turn waits for its passages before going on without them. */
+  retrievalDeadlineMs: number;
+}
+
+// Embeddings come from EMBEDDING_BASE_URL, else from the OpenAI-compatible LLM endpoint (Anthropic has none).
+function pickEmbedding(env: Env, llm: LlmConfig | null): KnowledgeConfig['embedding'] {
+  if (env.EMBEDDING_BASE_URL || env.EMBEDDING_API_KEY) {
+    return { model: env.EMBEDDING_MODEL, baseUrl: env.EMBEDDING_BASE_URL ?? env.OPENAI_BASE_URL, apiKey: env.EMBEDDING_API_KEY ?? env.OPENAI_API_KEY };
+  }
+  if (llm?.provider === 'openai') return { model: env.EMBEDDING_MODEL, baseUrl: llm.baseUrl, apiKey: llm.apiKey };
+  return null;
 }
 
 function pickLlm(env: Env, problems: string[]): LlmConfig | null {
@@ -231,6 +278,10 @@ function checkProduction(env: Env, problems: string[]): void {
   if (!env.TWILIO_AUTH_TOKEN) problems.push('TWILIO_AUTH_TOKEN is required in production');
 }
 
+function checkKnowledge(env: Env, problems: string[]): void {
+  if (env.KNOWLEDGE_CHUNK_OVERLAP >= env.KNOWLEDGE_CHUNK_SIZE) problems.push('KNOWLEDGE_CHUNK_OVERLAP must be smaller than KNOWLEDGE_CHUNK_SIZE');
+}
+
 function checkDatabaseTimeouts(env: Env, problems: string[]): void {
   // The server's own cancel must come first, or a merely slow statement would cost a connection.
   if (env.DB_STATEMENT_TIMEOUT_MS >= env.DB_QUERY_TIMEOUT_MS) {
@@ -247,6 +298,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const problems: string[] = [];
   const llm = pickLlm(env, problems);
   checkProduction(env, problems);
+  checkKnowledge(env, problems);
   checkDatabaseTimeouts(env, problems);
   const businessWebhook = pickBusinessWebhook(env, problems);
   checkOwnerNotify(env, problems);
@@ -263,8 +315,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       authToken: env.TWILIO_AUTH_TOKEN,
       phoneNumber: env.TWILIO_PHONE_NUMBER,
       validateRequests: env.VALIDATE_TWILIO_REQUESTS,
-      apiBaseUrl: env.TWILIO_API_BASE_URL,
       replyDeadlineMs: env.TWILIO_REPLY_DEADLINE_MS,
+      apiBaseUrl: env.TWILIO_API_BASE_URL ?? 'https://api.twilio.com',
     },
     database: {
       url: env.DATABASE_URL,
@@ -284,8 +336,18 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     llm,
     llmTurnTimeoutMs: env.LLM_TURN_TIMEOUT_MS,
     llmStreaming: env.LLM_STREAMING,
-    qdrant: { url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY },
+    qdrant: { url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY, collection: env.QDRANT_COLLECTION },
+    knowledge: {
+      embedding: pickEmbedding(env, llm),
+      chunkSizeChars: env.KNOWLEDGE_CHUNK_SIZE,
+      chunkOverlapChars: env.KNOWLEDGE_CHUNK_OVERLAP,
+      maxDocumentBytes: env.KNOWLEDGE_MAX_DOCUMENT_BYTES,
+      passages: env.KNOWLEDGE_PASSAGES,
+      minSimilarity: env.KNOWLEDGE_MIN_SIMILARITY,
+      retrievalDeadlineMs: env.KNOWLEDGE_RETRIEVAL_DEADLINE_MS,
+    },
     apiKey: env.API_KEY,
+    calendarFeedToken: env.CALENDAR_FEED_TOKEN,
     assistantProfilePath: env.ASSISTANT_PROFILE,
     defaultLanguage: env.DEFAULT_LANGUAGE,
     maxConversationLength: env.MAX_CONVERSATION_LENGTH,

@@ -22,9 +22,34 @@ export const profileSchema = z.object({
     z.string().regex(/^(closed|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$/, { error: HOURS_RULE }),
   ).default({}),
   instructions: z.string().trim().max(20_000, { error: 'must be at most 20000 characters' }).default(''),
+  services: z
+    .array(
+      z.object({
+        name: z.string().trim().min(1, { error: 'must not be empty' }).max(100),
+        duration_minutes: z.int().min(5, { error: 'must be at least 5' }).max(24 * 60, { error: 'must be at most 1440' }),
+        price: z.string().trim().max(100).optional(),
+        description: z.string().trim().max(1000).optional(),
+      }),
+    )
+    .refine((services) => new Set(services.map((s) => s.name.toLowerCase())).size === services.length, { error: 'must have unique names' })
+    .default([]),
+  booking: z
+    .object({
+      // The grid free slots start on, counted from each day's opening time.
+      slot_minutes: z.int().min(5, { error: 'must be at least 5' }).max(24 * 60).default(30),
+      min_notice_minutes: z.int().min(0).max(60 * 24 * 30).default(120),
+      max_days_ahead: z.int().min(1, { error: 'must be at least 1' }).max(365, { error: 'must be at most 365' }).default(60),
+      buffer_minutes: z.int().min(0).max(24 * 60).default(0),
+      parallel: z.int().min(1, { error: 'must be at least 1' }).max(50, { error: 'must be at most 50' }).default(1),
+    })
+    .prefault({}),
 });
 
 export type Profile = Readonly<z.infer<typeof profileSchema>>;
+export type Service = Profile['services'][number];
+export type BookingRules = Profile['booking'];
+export type Weekday = (typeof DAYS)[number];
+export { DAYS as WEEKDAYS };
 
 export class ProfileError extends Error {
   constructor(file: string, problems: string[]) {

@@ -1,9 +1,10 @@
 // Starts the server: loadConfig → open the database → buildApp → listen, and closes everything on SIGTERM/SIGINT.
+import type { Server } from 'node:net';
 import type { Logger } from 'pino';
 import { buildApp, type App } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDb } from './db/open-db.ts';
-import { DataDirLockedError } from './db/data-dir-lock.ts';
+import { announceServerUrl, DataDirLockedError } from './db/data-dir-lock.ts';
 import { createLogger } from './ops/logger.ts';
 import { shutdownOnSignals } from './ops/shutdown.ts';
 import { ProfileError } from './profile.ts';
@@ -42,8 +43,17 @@ async function main(): Promise<void> {
     await close();
     throw describeListenFailure(config, error);
   }
+  // `phone-assistant knowledge` cannot open the embedded database this process holds: it finds the API here instead.
+  if (db.kind === 'pglite') announceServerUrl(config.database.dataDir, localUrl(fastify.server.address()));
   logger.info({ version: VERSION, database: db.kind, llm: config.llm?.provider ?? 'none' }, 'phone-assistant ready');
   void reportReadiness(app, logger);
+}
+
+/** The URL a command on this machine reaches the server at: loopback when it listens on every address. */
+function localUrl(address: ReturnType<Server['address']>): string {
+  if (address === null || typeof address === 'string') throw new Error(`the server listens on ${String(address)}, not on a TCP port`);
+  const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
 
 /** What GET /ready would say, once at start: a rejected LLM key or an unreachable store is seen before the first call. */

@@ -45,14 +45,17 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         description: 'The owner\'s API of the AI phone receptionist: conversations, callback requests, text chat and speech.',
       },
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'The API_KEY the server runs with' } },
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'The API_KEY the server runs with' },
+          feedToken: { type: 'apiKey', in: 'query', name: 'token', description: 'The CALENDAR_FEED_TOKEN the server runs with: reads the calendar feed only' },
+        },
       },
     },
     transform: (input) => {
       if (HIDDEN.some((pattern) => pattern.test(input.url))) return { schema: { hide: true }, url: input.url };
       const output = jsonSchemaTransform({ ...input, schema: withCommonResponses(input.url, input.schema ?? {}) });
-      // Every /v1 route sits behind the bearer key (bearerAuth in app.ts).
-      if (!input.url.startsWith('/v1/')) return output;
+      // Every /v1 route sits behind the bearer key (bearerAuth in app.ts), except one that names its own scheme.
+      if (!input.url.startsWith('/v1/') || input.schema?.security) return output;
       return { ...output, schema: { ...output.schema, security: [{ bearerAuth: [] }] } };
     },
   });

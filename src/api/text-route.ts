@@ -10,6 +10,7 @@ import type { Db } from '../db/db.ts';
 import { HttpError } from '../http-error.ts';
 import { notifyWrittenHandover } from '../handover/callback-requests.ts';
 import { scheduleSummary } from '../jobs/summaries.ts';
+import { normalizePhone } from '../phone.ts';
 import { errorBody, errorResponse } from '../ops/error-handler.ts';
 
 export const MAX_TEXT_LENGTH = 4000;
@@ -18,6 +19,11 @@ const textRequest = z.object({
   text: cleanTextSchema(MAX_TEXT_LENGTH),
   language: z.enum(LANGUAGES, { error: 'must be one of en, ru, uk, sk' }).optional(),
   call_id: z.uuid({ error: 'must be a call_id returned by an earlier reply' }).optional(),
+  caller: z
+    .string()
+    .transform((raw, ctx) => normalizePhone(raw) ?? (ctx.addIssue({ code: 'custom', message: 'must be a phone number in E.164 format, such as +14155551234' }), z.NEVER))
+    .optional()
+    .describe("The customer's phone number (E.164) when talking on their behalf: bookings and their appointments go by it. Only used when a conversation starts."),
 });
 
 const textReply = z.object({
@@ -35,8 +41,8 @@ export interface TextRouteDeps {
   defaultLanguage: Language;
 }
 
-async function openConversation(db: Db, callId: string | undefined, language: Language): Promise<Conversation> {
-  if (!callId) return createConversation(db, { channel: 'text', language });
+async function openConversation(db: Db, callId: string | undefined, language: Language, caller: string | undefined): Promise<Conversation> {
+  if (!callId) return createConversation(db, { channel: 'text', language, caller: caller ?? null });
   const conversation = await findConversation(db, callId);
   // Phone and SMS conversations are not reachable here: a text client must not talk into a call.
   if (!conversation || conversation.channel !== 'text') throw new HttpError(404, 'not_found', `No text conversation with call_id ${callId}.`);
@@ -66,7 +72,7 @@ export function registerTextRoute(app: FastifyInstance, deps: TextRouteDeps): vo
         throw new HttpError(503, 'llm_not_configured', 'No LLM is configured: set OPENAI_API_KEY (or OPENAI_BASE_URL) or ANTHROPIC_API_KEY.');
       }
       const { text, call_id: callId } = request.body;
-      let conversation = await openConversation(deps.db, callId, request.body.language ?? deps.defaultLanguage);
+      let conversation = await openConversation(deps.db, callId, request.body.language ?? deps.defaultLanguage, request.body.caller);
       if (request.body.language && request.body.language !== conversation.language) {
         conversation = await setConversationLanguage(deps.db, conversation.id, request.body.language);
       }

@@ -1,15 +1,19 @@
 // The assistant engine: one caller turn in, a stream of events out, whatever the transport.
 import { generateText, stepCountIs, streamText, type LanguageModel, type ModelMessage, type ToolSet } from 'ai';
 import type { Logger } from 'pino';
+import { recordContact } from '../booking/customers-repo.ts';
 import { wellFormedDeep, wellFormedText } from '../clean-text.ts';
 import type { Db } from '../db/db.ts';
 import { appendMessages, loadRecentMessages, type Channel, type Conversation } from '../db/conversations-repo.ts';
 import { classifyLlmError, summarizeLlmError } from '../llm/errors.ts';
+import { isE164 } from '../phone.ts';
 import type { Profile } from '../profile.ts';
+import type { BookingNotifier } from './booking-notifier.ts';
 import { trimHistory } from './history.ts';
+import { passagesWithin, renderPassages, retrievalQuery, type KnowledgeSource } from './knowledge-context.ts';
 import { apology, type FailureCause } from './phrases.ts';
-import { buildSystemPrompt, type PromptTemplates } from './system-prompt.ts';
-import { buildToolSet, DEFAULT_TOOLS } from './tools/registry.ts';
+import { buildSystemPrompt, type CallerContext, type PromptTemplates } from './system-prompt.ts';
+import { buildToolSet, DEFAULT_TOOLS, KNOWLEDGE_TOOLS } from './tools/registry.ts';
 import type { AssistantAction, AssistantTool, ToolContext } from './tools/tool.ts';
 
 export type AssistantEvent =
@@ -32,8 +36,14 @@ export interface AssistantDeps {
   turnTimeoutMs: number;
   streaming: boolean;
   tools?: readonly AssistantTool[];
+  /** Passages from the business's documents before each LLM call, and the search_knowledge tool. */
+  knowledge?: { source: KnowledgeSource; deadlineMs: number };
   /** Told how each turn ended (metrics), so the engine need not know who watches. */
   observer?: TurnObserver;
+  /** Sends booking confirmations; none are sent without it. */
+  bookingNotifier?: BookingNotifier;
+  /** The clock the booking tools read; tests set it. */
+  now?: () => Date;
 }
 
 /** How a turn ended: `ok`, the failure the caller heard an apology for, `error` (it threw) or `abandoned` (its consumer stopped early). */
@@ -68,7 +78,7 @@ export interface Assistant {
 const MAX_STEPS = 5;
 
 export function createAssistant(deps: AssistantDeps): Assistant {
-  const toolSet = buildToolSet(deps.tools ?? DEFAULT_TOOLS);
+  const toolSet = buildToolSet(deps.tools ?? (deps.knowledge ? [...DEFAULT_TOOLS, ...KNOWLEDGE_TOOLS] : DEFAULT_TOOLS));
 
   async function loadHistory(conversation: Conversation): Promise<ModelMessage[]> {
     // One more than fits tells whether anything was left out.
@@ -92,13 +102,28 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       return;
     }
     const userMessage: ModelMessage = { role: 'user', content: text };
-    const messages = [...(await loadHistory(conversation)), userMessage];
+    // In parallel: the caller's record costs one more statement per turn, but no more waiting.
+    const [history, caller] = await Promise.all([loadHistory(conversation), recognizeCaller(deps.db, conversation)]);
+    const messages = [...history, userMessage];
+    const knowledge = deps.knowledge;
+    const passages = knowledge
+      ? renderPassages(await passagesWithin(knowledge.source, retrievalQuery(history, text), conversation.language, knowledge.deadlineMs, log))
+      : undefined;
     const actions: AssistantAction[] = [];
-    const context: ToolContext = { db: deps.db, conversation, profile: deps.profile, log, requestAction: (action) => actions.push(action) };
+    const context: ToolContext = {
+      db: deps.db,
+      conversation,
+      log,
+      knowledge: knowledge?.source,
+      profile: deps.profile,
+      now: deps.now ?? (() => new Date()),
+      ...(deps.bookingNotifier ? { bookingNotifier: deps.bookingNotifier } : {}),
+      requestAction: (action) => actions.push(action),
+    };
     const deadline = AbortSignal.timeout(deps.turnTimeoutMs);
     const request: TurnRequest = {
       model: deps.model,
-      system: buildSystemPrompt(deps.prompts, deps.profile, conversation.language, new Date()),
+      system: buildSystemPrompt(deps.prompts, deps.profile, conversation.language, new Date(), passages, caller),
       messages,
       tools: toolSet,
       experimental_context: context,
@@ -145,6 +170,13 @@ export function createAssistant(deps: AssistantDeps): Assistant {
   }
 
   return { runTurn: deps.observer ? observeTurns(runTurn, deps.observer) : runTurn };
+}
+
+/** The caller's customer record, counted and kept up to date on every turn; null without a phone number. */
+async function recognizeCaller(db: Db, conversation: Conversation): Promise<CallerContext | null> {
+  if (!conversation.caller || !isE164(conversation.caller)) return null;
+  const customer = await recordContact(db, conversation.caller, conversation.id, conversation.language);
+  return { name: customer.name, previousConversations: customer.previousConversations };
 }
 
 /** Reports every turn's end to `observer`, including turns that threw or were left unfinished. */

@@ -29,12 +29,66 @@ function formatNow(language: Language, timeZone: string, now: Date): string {
   return formatter.format(now);
 }
 
-export function buildSystemPrompt(templates: PromptTemplates, profile: Profile, language: Language, now: Date): string {
+/** What is known of the caller before they speak: filled from their customer record. */
+export interface CallerContext {
+  name: string | null;
+  /** Conversations before this one. */
+  previousConversations: number;
+  /**
+   * A short summary of their recent conversations, written after each one ends (issue 9, the
+   * after-conversation summaries); absent until those exist.
+   */
+  recentConversationsSummary?: string;
+}
+
+/**
+ * `passages`: the knowledge base's passages for this turn, rendered ("-" when there are none);
+ * `caller`: what is known of the caller from their customer record.
+ */
+export function buildSystemPrompt(
+  templates: PromptTemplates,
+  profile: Profile,
+  language: Language,
+  now: Date,
+  passages = '-',
+  caller?: CallerContext | null,
+): string {
   const values: Record<string, string> = {
     business: profile.name,
     now: formatNow(language, profile.timezone, now),
     hours: describeHours(profile) || '-',
     instructions: profile.instructions || '-',
   };
-  return templates[language].replace(/\{\{(\w+)\}\}/g, (match, key: string) => values[key] ?? match);
+  const prompt = templates[language].replace(/\{\{(\w+)\}\}/g, (match, key: string) => (key === 'passages' ? passages : (values[key] ?? match)));
+  return [prompt, describeServices(profile), caller ? describeCaller(caller) : ''].filter(Boolean).join('\n\n');
+}
+
+/**
+ * The caller as the model should know them. The name is quoted as data: the caller chose it, and
+ * it must not read as an instruction.
+ */
+function describeCaller(caller: CallerContext): string {
+  if (caller.previousConversations === 0 && !caller.name) return '';
+  const lines = [
+    caller.name
+      ? `Returning caller, known by the name ${JSON.stringify(caller.name)}: you may greet them by it. ${caller.previousConversations} earlier conversation(s).`
+      : `This caller has been in touch ${caller.previousConversations} time(s) before; their name is not known yet.`,
+  ];
+  if (caller.recentConversationsSummary) lines.push(`Their recent conversations, summarised: ${caller.recentConversationsSummary}`);
+  return lines.join('\n');
+}
+
+/**
+ * The bookable services, in English whatever the caller's language: the model reads it, and
+ * the names must reach the booking tools exactly as the profile spells them.
+ */
+function describeServices(profile: Profile): string {
+  if (profile.services.length === 0) return '';
+  const lines = profile.services.map(
+    (s) => `- ${s.name}: ${s.duration_minutes} min${s.price ? `, ${s.price}` : ''}${s.description ? ` (${s.description})` : ''}`,
+  );
+  return [
+    'Bookable services (pass the name exactly as written to the booking tools; times are in the business\'s time zone):',
+    ...lines,
+  ].join('\n');
 }

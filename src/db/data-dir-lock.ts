@@ -5,13 +5,15 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 /** What a process holds the data directory for, as a second process is told. */
-export type DataDirUse = 'server' | 'migrate';
+export type DataDirUse = 'server' | 'migrate' | 'knowledge';
 
 export interface DataDirHolder {
   pid: number;
   use: DataDirUse;
   host: string;
   since: string;
+  /** Where a server listens, once it does: a command that finds DATA_DIR held goes through its API. */
+  url?: string;
 }
 
 export interface DataDirLock {
@@ -72,6 +74,17 @@ export function lockDataDir(dataDir: string, use: DataDirUse): DataDirLock {
       lockDb.close();
     },
   };
+}
+
+/**
+ * Adds the server's local URL to the holder file of `dataDir`, which this process must hold:
+ * `phone-assistant knowledge` reads it there when it cannot open the database itself.
+ */
+export function announceServerUrl(dataDir: string, url: string): void {
+  const holderFile = path.join(dataDir, HOLDER_FILE);
+  const holder = JSON.parse(readFileSync(holderFile, 'utf8')) as DataDirHolder;
+  if (holder.pid !== process.pid || holder.host !== hostname()) throw new Error(`DATA_DIR ${dataDir} is not held by this process`);
+  writeFileSync(holderFile, `${JSON.stringify({ ...holder, url })}\n`);
 }
 
 function isBusy(error: unknown): boolean {

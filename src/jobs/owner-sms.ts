@@ -1,15 +1,13 @@
 // A short text to the owner (OWNER_NOTIFY_NUMBER) for a call-back request or a failed hand-over, sent through Twilio's REST API.
 import type { Logger } from 'pino';
 import { clipText } from '../clean-text.ts';
-import type { TwilioRest } from '../twilio/rest-client.ts';
+import type { SmsSender } from '../twilio/rest-client.ts';
 import { parseEvent, type BusinessEvent } from './business-events.ts';
 import { PermanentJobError, type JobHandler } from './outbox-worker.ts';
 
 export interface OwnerSmsDeps {
-  /** null when no Twilio account is configured: nothing is sent. */
-  rest: TwilioRest | null;
-  /** The business's Twilio number (TWILIO_PHONE_NUMBER), the sender. */
-  from: string | undefined;
+  /** Sends from the business's Twilio number; null when no Twilio account and number are configured: nothing is sent. */
+  sms: SmsSender | null;
   to: string | undefined;
   log: Logger;
 }
@@ -40,10 +38,10 @@ function isPermanent(error: unknown): boolean {
 
 export function ownerSmsHandler(deps: OwnerSmsDeps): JobHandler {
   return async (job) => {
-    if (!deps.rest || !deps.from || !deps.to) return;
+    if (!deps.sms || !deps.to) return;
     const event = parseEvent(job.payload);
     try {
-      const sent = await deps.rest.sendSms({ from: deps.from, to: deps.to, body: ownerSmsText(event) });
+      const sent = await deps.sms.sendSms(deps.to, ownerSmsText(event));
       deps.log.info({ eventId: event.id, type: event.type, messageSid: sent.sid }, 'owner notified by SMS');
     } catch (error) {
       if (isPermanent(error)) throw new PermanentJobError(`Twilio refused the owner SMS: ${(error as Error).message}`);

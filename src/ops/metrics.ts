@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } f
 import type { TurnObserver, TurnReport } from '../assistant/engine.ts';
 import type { Db } from '../db/db.ts';
 import type { Channel } from '../db/conversations-repo.ts';
+import type { EmbeddingObserver } from '../knowledge/embedder.ts';
 
 const PREFIX = 'phone_assistant_';
 
@@ -17,12 +18,14 @@ export interface RequestObservation {
   durationMs: number;
 }
 
-export interface Metrics extends TurnObserver {
+export interface Metrics extends TurnObserver, EmbeddingObserver {
   registry: Registry;
   observeRequest(observation: RequestObservation): void;
   /** A turn answered by a request: its time less the time it waited on the LLM. */
   observeTurnServerTime(channel: Channel, serverMs: number): void;
   rateLimited(scope: RateLimitScope): void;
+  /** A knowledge search that finished (a turn's, the tool's or the API's), however long it took. */
+  knowledgeSearched(outcome: 'ok' | 'error', durationMs: number, passages: number): void;
 }
 
 export interface MetricsDeps {
@@ -38,6 +41,9 @@ const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
 const LLM_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20];
 // The budget is p50 ≤ 2 ms and p99 ≤ 10 ms (DESIGN §6), so the buckets are dense there.
 const SERVER_TIME_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+// Retrieval's budget is a few ms; its deadline in a turn is 400 ms by default.
+const RETRIEVAL_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 1, 2.5];
 
 const ACTIVE_CALLS_SQL = `SELECT count(*)::int AS count FROM conversations
   WHERE channel = 'voice' AND status IN ('ringing', 'in-progress') AND updated_at > now() - interval '1 hour'`;
@@ -94,6 +100,25 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     labelNames: ['scope'] as const,
     registers,
   });
+  const retrieval = new Histogram({
+    name: `${PREFIX}knowledge_retrieval_duration_seconds`,
+    help: 'Knowledge searches (full text, embedding the query, vectors) by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: RETRIEVAL_BUCKETS,
+    registers,
+  });
+  const passagesReturned = new Histogram({
+    name: `${PREFIX}knowledge_passages_returned`,
+    help: 'Passages a knowledge search returned',
+    buckets: [0, 1, 2, 3, 5, 10, 20],
+    registers,
+  });
+  const embeddingCalls = new Counter({
+    name: `${PREFIX}embedding_requests_total`,
+    help: 'Requests to the embedding endpoint by outcome (ok, error)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
   // Registered before active_calls: a scrape collects in order, so the pool is read before the scrape's own query holds a connection.
   new Gauge({
     name: `${PREFIX}db_pool_connections`,
@@ -142,6 +167,13 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     },
     rateLimited(scope) {
       limited.inc({ scope });
+    },
+    knowledgeSearched(outcome, durationMs, passages) {
+      retrieval.observe({ outcome }, durationMs / 1000);
+      if (outcome === 'ok') passagesReturned.observe(passages);
+    },
+    embeddingCall(outcome) {
+      embeddingCalls.inc({ outcome });
     },
   };
 }

@@ -60,6 +60,13 @@ async function expectOk(url: string, headers: Record<string, string>, signal: Ab
   if (!response.ok) throw new Error(describeStatus(response.status));
 }
 
+/** Vectors kept in the database: their table must be there (the migration applied). */
+export function databaseVectorsProbe(db: Db): Probe {
+  return async () => {
+    await db.query('SELECT version FROM knowledge_state');
+  };
+}
+
 export function databaseProbe(db: Db): Probe {
   return async () => {
     await db.query('SELECT 1');
@@ -81,5 +88,6 @@ export function llmProbe(llm: LlmConfig): Probe {
 export function qdrantProbe(qdrant: Config['qdrant']): Probe | null {
   if (!qdrant.url) return null;
   const headers: Record<string, string> = qdrant.apiKey ? { 'api-key': qdrant.apiKey } : {};
-  return (signal) => expectOk(`${qdrant.url}/readyz`, headers, signal);
+  // The collections endpoint, rather than /readyz: it also proves the API key is accepted.
+  return (signal) => expectOk(`${qdrant.url}/collections`, headers, signal);
 }

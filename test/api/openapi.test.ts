@@ -49,15 +49,15 @@ describe('OpenAPI document', () => {
     await server.close();
   });
 
-  it('lists every /v1 route the app serves, behind the bearer key, plus /health and /ready', () => {
+  it('lists every /v1 route the app serves, behind the bearer key (the calendar feed behind its own token), plus /health and /ready', () => {
     const v1 = registeredRoutes(server.fastify.printRoutes({ commonPrefix: false })).filter((route) => / \/v1\//.test(route) && !route.startsWith('HEAD '));
     assert.ok(v1.length >= 6, `found ${v1.join(', ')}`);
     for (const route of v1) {
       const [method, path] = route.split(' ') as [string, string];
       const operation = doc.paths[path.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()];
       assert.ok(operation, `${route} is missing from the document`);
-      assert.deepEqual(operation.security, [{ bearerAuth: [] }], route);
-      assert.ok(operation.responses['200'], `${route} documents its 200 answer`);
+      assert.deepEqual(operation.security, [path === '/v1/appointments.ics' ? { feedToken: [] } : { bearerAuth: [] }], route);
+      assert.ok(['200', '201', '204'].some((code) => operation.responses[code]), `${route} documents its success answer`);
     }
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`));
     assert.equal(documented.filter((route) => / \/v1\//.test(route)).length, v1.length);
@@ -81,6 +81,13 @@ describe('OpenAPI document', () => {
     assert.deepEqual(statuses('GET /v1/calls/{id}'), ['200', '401', '404', '422', '429', '500', '503']);
     assert.deepEqual(statuses('GET /v1/messages'), ['200', '401', '422', '429', '500', '503']);
     assert.deepEqual(statuses('POST /v1/messages/{id}/handled'), ['200', '401', '404', '422', '429', '500', '503']);
+    assert.deepEqual(statuses('GET /v1/customers'), ['200', '401', '422', '429', '500', '503']);
+    assert.deepEqual(statuses('GET /v1/customers/{id}'), ['200', '401', '404', '422', '429', '500', '503']);
+    assert.deepEqual(statuses('PATCH /v1/customers/{id}'), ['200', '401', '404', '413', '415', '422', '429', '500', '503']);
+    assert.deepEqual(statuses('DELETE /v1/customers/{id}'), ['200', '401', '404', '422', '429', '500', '503']);
+    assert.deepEqual(statuses('GET /v1/appointments'), ['200', '401', '422', '429', '500', '503']);
+    assert.deepEqual(statuses('POST /v1/appointments/{id}/cancel'), ['200', '401', '404', '409', '422', '429', '500', '503']);
+    assert.deepEqual(statuses('GET /v1/appointments.ics'), ['200', '401', '404', '422', '429', '500', '503']);
     assert.deepEqual(statuses('GET /ready'), ['200', '503']);
   });
 

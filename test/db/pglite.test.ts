@@ -13,7 +13,20 @@ import { openPglite } from '../../src/db/pglite-db.ts';
 import { createFromTemplate, hasCluster, preparePgliteTemplate } from '../../src/db/pglite-template.ts';
 import { MIGRATIONS } from '../helpers/migrations.ts';
 
-const TABLES = ['callback_requests', 'conversation_messages', 'conversation_transfers', 'conversations', 'outbox_jobs', 'schema_migrations', 'webhook_replies'];
+const TABLES = [
+  'appointments',
+  'callback_requests',
+  'conversation_messages',
+  'conversation_transfers',
+  'conversations',
+  'customers',
+  'knowledge_chunks',
+  'knowledge_documents',
+  'knowledge_state',
+  'outbox_jobs',
+  'schema_migrations',
+  'webhook_replies',
+];
 
 const INSERT_CONVERSATION = "INSERT INTO conversations (channel, caller, language) VALUES ('text', $1, 'en') RETURNING id";
 

@@ -1,9 +1,12 @@
 // Loopback HTTP stand-in for the OpenAI and Anthropic APIs, so tests drive the real AI SDK over real HTTP.
+// POST /v1/embeddings answers with standInEmbedding(input) per input, unless a reply scripted with
+// enqueueEmbedding is waiting (a failure or a delay); its requests are kept apart, in embeddingRequests.
 // POST /v1/audio/speech answers with standInAudio(body), unless the next scripted reply is a failure
 // (`{status}`, `{drop}`) or a delay (`{hangMs}`): then it takes that reply from the queue and acts on it.
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { standInEmbedding } from './stand-in-embeddings.ts';
 
 export type ScriptedToolCall = { name: string; input: Record<string, unknown> };
 
@@ -57,6 +60,10 @@ export interface LlmStandIn {
   anthropicBaseUrl: string;
   enqueue(...replies: ScriptedReply[]): void;
   requests: RecordedRequest[];
+  /** Requests to /v1/embeddings, kept apart so that chat tests count only chat requests. */
+  embeddingRequests: RecordedRequest[];
+  /** Failures or delays for the next /v1/embeddings requests, one each: `{status}`, `{drop}` or `{hangMs}`. */
+  enqueueEmbedding(...replies: ScriptedReply[]): void;
   setModelsResponse(r: ModelsResponse): void;
   /** What to answer once the queue is empty (benchmarks); null restores the 500 that tells a test it ran dry. */
   setFallbackReply(reply: ScriptedReply | null): void;
@@ -302,6 +309,8 @@ export async function startLlmStandIn(): Promise<LlmStandIn> {
   const queue: ScriptedReply[] = [];
   let fallback: ScriptedReply | null = null;
   const requests: RecordedRequest[] = [];
+  const embeddingQueue: ScriptedReply[] = [];
+  const embeddingRequests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let models: ModelsResponse = {};
@@ -390,6 +399,35 @@ export async function startLlmStandIn(): Promise<LlmStandIn> {
     res.end(standInAudio(body));
   };
 
+  const handleEmbeddings = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    const body = parseObject(await readBody(req));
+    const input = body?.['input'];
+    const inputs = typeof input === 'string' ? [input] : Array.isArray(input) && input.every((i) => typeof i === 'string') ? (input as string[]) : undefined;
+    if (body === undefined || inputs === undefined) {
+      sendJson(res, 400, defaultErrorBody('openai', 400, 'stand-in: input must be a string or an array of strings'));
+      return;
+    }
+    embeddingRequests.push({ path, headers: { ...req.headers }, body, format: 'openai', stream: false });
+    const scripted = embeddingQueue.shift();
+    const plan = scripted ? toPlan(scripted) : undefined;
+    if (plan && !(await wait(plan.waitMs, res))) return;
+    if (plan?.kind === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (plan?.kind === 'error') {
+      sendError(res, 'openai', plan);
+      return;
+    }
+    const tokens = inputs.reduce((sum, text) => sum + splitIntoPieces(text).length, 0);
+    sendJson(res, 200, {
+      object: 'list',
+      data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: standInEmbedding(text) })),
+      model: typeof body['model'] === 'string' ? body['model'] : 'stand-in-embedding',
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    });
+  };
+
   const handleModels = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     await readBody(req);
     const current = models;
@@ -413,6 +451,8 @@ export async function startLlmStandIn(): Promise<LlmStandIn> {
           ? handleModels(req, res)
           : req.method === 'POST' && path === '/v1/audio/speech'
             ? handleSpeech(req, res, path)
+            : req.method === 'POST' && path === '/v1/embeddings'
+              ? handleEmbeddings(req, res, path)
             : Promise.resolve(sendJson(res, 404, defaultErrorBody('openai', 404, `stand-in: no route for ${req.method} ${path}`)));
     work.catch((error: unknown) => {
       // A handler bug must be loud in the test, not a hung request.
@@ -440,8 +480,12 @@ export async function startLlmStandIn(): Promise<LlmStandIn> {
     openaiBaseUrl: `${url}/v1`,
     anthropicBaseUrl: `${url}/v1`,
     requests,
+    embeddingRequests,
     enqueue: (...replies) => {
       queue.push(...replies);
+    },
+    enqueueEmbedding: (...replies) => {
+      embeddingQueue.push(...replies);
     },
     setModelsResponse: (r) => {
       models = { ...r };
@@ -452,6 +496,8 @@ export async function startLlmStandIn(): Promise<LlmStandIn> {
     reset: () => {
       queue.length = 0;
       requests.length = 0;
+      embeddingQueue.length = 0;
+      embeddingRequests.length = 0;
       models = {};
       fallback = null;
     },

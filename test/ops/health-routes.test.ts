@@ -46,7 +46,7 @@ describe('GET /health and /ready', () => {
     }
   });
 
-  it('/ready is 200 when the database and the LLM answer; the vector store is reported as not configured', async () => {
+  it('/ready is 200 when the database and the LLM answer; the vector store is the database, named in the detail', async () => {
     const server = await startTestServer(testEnv(standIn));
     try {
       standIn.setModelsResponse({});
@@ -55,7 +55,21 @@ describe('GET /health and /ready', () => {
       assert.equal(body.checks.database?.status, 'ok');
       assert.equal(body.checks.llm?.status, 'ok');
       assert.equal(typeof body.checks.llm?.latencyMs, 'number');
-      assert.deepEqual(body.checks.vector_store, { status: 'not_configured' });
+      assert.deepEqual({ ...body.checks.vector_store, latencyMs: 0 }, {
+        status: 'ok',
+        latencyMs: 0,
+        detail: 'full text + exact vectors (real[] in the database), embeddings from text-embedding-3-small',
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('/ready reports no vector store, saying retrieval is full text only, without an embedding endpoint', async () => {
+    const server = await startTestServer(testEnv(standIn, 'anthropic'));
+    try {
+      const { body } = await getReady(server);
+      assert.deepEqual(body.checks.vector_store, { status: 'not_configured', detail: 'full text only (no embedding endpoint configured)' });
     } finally {
       await server.close();
     }

@@ -1,12 +1,32 @@
 // The tools the assistant may call, as one AI SDK tool set built once; each turn passes its context.
 import { tool, zodSchema, type ToolSet } from 'ai';
 import { wellFormedDeep } from '../../clean-text.ts';
+import { bookAppointment } from './book-appointment.ts';
+import { cancelAppointmentTool } from './cancel-appointment.ts';
 import { endCall } from './end-call.ts';
+import { searchKnowledge } from './search-knowledge.ts';
+import { findFreeSlotsTool } from './find-free-slots.ts';
+import { listMyAppointments } from './list-my-appointments.ts';
+import { moveAppointment } from './move-appointment.ts';
+import { saveCustomerName } from './save-customer-name.ts';
 import { takeMessage } from './take-message.ts';
 import { transferToHuman } from './transfer-to-human.ts';
 import type { AssistantTool, ToolContext } from './tool.ts';
 
-export const DEFAULT_TOOLS: readonly AssistantTool[] = [takeMessage, endCall, transferToHuman];
+export const DEFAULT_TOOLS: readonly AssistantTool[] = [
+  takeMessage,
+  endCall,
+  findFreeSlotsTool,
+  bookAppointment,
+  listMyAppointments,
+  cancelAppointmentTool,
+  moveAppointment,
+  saveCustomerName,
+  transferToHuman,
+];
+
+/** Added when the app has a knowledge base. */
+export const KNOWLEDGE_TOOLS: readonly AssistantTool[] = [searchKnowledge];
 
 /**
  * Built once per assistant rather than per turn: the SDK caches each tool's JSON schema on the

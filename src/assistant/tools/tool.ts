@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Db } from '../../db/db.ts';
 import type { Conversation } from '../../db/conversations-repo.ts';
+import type { KnowledgeSource } from '../knowledge-context.ts';
 import type { Profile } from '../../profile.ts';
+import type { BookingNotifier } from '../booking-notifier.ts';
 
 /** Something a transport must do after the reply: hang up, or hand the caller to a person (the transfer is stored, `requested`). */
 export type AssistantAction = 'end_call' | 'transfer';
@@ -11,8 +13,14 @@ export type AssistantAction = 'end_call' | 'transfer';
 export interface ToolContext {
   db: Db;
   conversation: Conversation;
-  profile: Profile;
   log: Logger;
+  /** The business's documents, when the app has a knowledge base. */
+  knowledge?: KnowledgeSource;
+  /** The business: services, booking rules, hours and time zone. */
+  profile: Profile;
+  now(): Date;
+  /** Told of each booking so the caller gets a confirmation; absent when nothing is sent. */
+  bookingNotifier?: BookingNotifier;
   requestAction(action: AssistantAction): void;
 }
 

@@ -1,0 +1,40 @@
+// book_appointment: books a free start for the caller, whose number comes from the call, never from the model.
+import { z } from 'zod';
+import { bookSlot, findService } from '../../booking/booking.ts';
+import { maskPhone } from '../../phone.ts';
+import { callerNumber, formatForCaller, NO_CALLER_NUMBER, parseStart, startInput } from './booking-tool-helpers.ts';
+import { defineTool } from './tool.ts';
+
+export const bookAppointment = defineTool({
+  name: 'book_appointment',
+  description:
+    'Book an appointment for the caller at a start that find_free_slots offered. The caller gets a text message confirming it. If the time was just taken, offer the returned slots instead.',
+  inputSchema: z.object({
+    service: z.string().trim().min(1).max(100).describe('The service name exactly as the business lists it'),
+    start: startInput,
+    name: z.string().trim().min(1).max(200).describe("The caller's name, for the appointment"),
+  }),
+  async execute(input, context) {
+    const phone = callerNumber(context);
+    if (!phone) return NO_CALLER_NUMBER;
+    const service = findService(context.profile, input.service);
+    if (!service) return { error: 'unknown_service', services: context.profile.services.map((s) => s.name) };
+    const start = parseStart(input.start, context);
+    if (!start) return { error: 'invalid_start', message: 'start must be one of the ISO 8601 times find_free_slots returned.' };
+    const result = await bookSlot(
+      context.db,
+      context.profile,
+      { phone, conversationId: context.conversation.id, service, name: input.name, start, now: context.now() },
+      (d) => formatForCaller(d, context),
+    );
+    if ('error' in result) {
+      return 'slots' in result ? { ...result, slots: result.slots.map((start) => ({ start })) } : result;
+    }
+    const booked = { id: result.id, service: result.service, start: formatForCaller(result.startsAt, context) };
+    context.log.info({ appointmentId: result.id, phone: maskPhone(phone) }, 'appointment booked');
+    const confirmation = context.bookingNotifier
+      ? await context.bookingNotifier.appointmentBooked({ phone, language: context.conversation.language, service: booked.service, start: booked.start, appointmentId: booked.id })
+      : 'not_sent';
+    return { booked, confirmation_sms: confirmation };
+  },
+});

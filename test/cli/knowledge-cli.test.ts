@@ -1,0 +1,160 @@
+// `phone-assistant knowledge` run as an owner runs it, on PGlite in a fresh DATA_DIR, with embeddings from the stand-in.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { killAndWait, track } from '../helpers/child-processes.ts';
+import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  // A clean environment, so that the developer's own DATABASE_URL or keys cannot change the outcome.
+  const child = track(spawn(process.execPath, ['cli/main.ts', 'knowledge', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env } }));
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
+}
+
+describe('phone-assistant knowledge', () => {
+  let standIn: LlmStandIn;
+  let env: Record<string, string>;
+
+  before(async () => {
+    standIn = await startLlmStandIn();
+    env = { DATA_DIR: mkdtempSync(path.join(tmpdir(), 'pa-knowledge-cli-')), OPENAI_BASE_URL: standIn.openaiBaseUrl, OPENAI_API_KEY: 'sk-test' };
+  });
+  after(async () => {
+    await standIn.close();
+  });
+
+  it('adds the sample folder, skips unchanged files, and lists what it holds', async () => {
+    const added = await runCli(['add', 'knowledge/sample'], env);
+    assert.equal(added.code, 0, added.stderr);
+    const lines = added.stdout.trim().split('\n');
+    assert.deepEqual(lines.map((line) => line.split(':')[0]), ['cennik.md', 'dlia-patsiientiv-z-ukrainy.html', 'faq.md', 'garantii.txt', 'leaflet.pdf']);
+    assert.match(lines[0]!, /^cennik\.md: added, 5 passages — "Cenník Bright Smile Dental" \(id [0-9a-f-]{36}\)$/);
+    assert.match(added.stderr, /retrieval: full text \+ exact vectors \(real\[\] in the database\), embeddings from text-embedding-3-small/);
+    // Not a terminal: progress is a line per document, not a bar.
+    assert.match(added.stderr, /embedding leaflet\.pdf: \d+\/\d+/);
+
+    const again = await runCli(['add', 'knowledge/sample/faq.md'], env);
+    assert.match(again.stdout, /^faq\.md: unchanged — "Frequently asked questions"/);
+
+    const listed = await runCli(['list'], env);
+    assert.equal(listed.code, 0);
+    for (const name of ['cennik.md', 'faq.md', 'leaflet.pdf']) assert.ok(listed.stdout.includes(name));
+    assert.match(listed.stdout, /text-embedding-3-small/);
+  });
+
+  it('searches as the assistant would, printing ranked passages with scores and where they come from', async () => {
+    const found = await runCli(['search', 'Koľko stojí bielenie zubov?', '--language', 'sk', '--limit', '2'], env);
+    assert.equal(found.code, 0, found.stderr);
+    const lines = found.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^1\. score 0\.\d{4} \(text \+ vector\) — Cenník Bright Smile Dental > Estetika a protetika \[sk\]$/);
+    assert.match(lines[1]!, /^ {3}Služba: Bielenie zubov v ambulancii; Cena: 250 €/);
+    assert.match(lines[2]!, /^2\. score/);
+
+    const nothing = await runCli(['search', 'Do you sell used cars?', '--language', 'en'], env);
+    assert.equal(nothing.stdout.trim(), 'no passage matches: the assistant would say it does not know');
+  });
+
+  it('removes a document by id, and says plainly what is wrong with a command or a file', async () => {
+    const bad = path.join(mkdtempSync(path.join(tmpdir(), 'pa-knowledge-bad-')), 'notes.docx');
+    writeFileSync(bad, 'PK');
+    const failed = await runCli(['add', bad], env);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /error: notes\.docx: "\.docx" files are not supported; use \.md/);
+
+    const listed = await runCli(['list'], env);
+    const id = /'([0-9a-f-]{36})' │ 'garantii\.txt'/.exec(listed.stdout)?.[1];
+    assert.ok(id, listed.stdout);
+    const removed = await runCli(['remove', id], env);
+    assert.equal(removed.stdout.trim(), `removed ${id}`);
+    const again = await runCli(['remove', id], env);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, new RegExp(`no document with id ${id}; knowledge list shows them`));
+
+    const usage = await runCli(['serch', 'x'], env);
+    assert.equal(usage.code, 1);
+    assert.match(usage.stderr, /knowledge needs one of add, list, remove, search, reindex, not "serch"/);
+    const language = await runCli(['search', 'x', '--language', 'de'], env);
+    assert.match(language.stderr, /--language must be one of en, ru, uk, sk/);
+  });
+
+  it('re-embeds every document when the embedding model changes', async () => {
+    const reindexed = await runCli(['reindex'], { ...env, EMBEDDING_MODEL: 'another-model' });
+    assert.equal(reindexed.code, 0, reindexed.stderr);
+    assert.equal(reindexed.stdout.trim(), 're-embedded 4 documents with another-model');
+    const upToDate = await runCli(['reindex'], { ...env, EMBEDDING_MODEL: 'another-model' });
+    assert.equal(upToDate.stdout.trim(), 'every document is up to date');
+  });
+});
+
+describe('phone-assistant knowledge while the server runs on the same embedded database', () => {
+  const API_KEY = 'knowledge-cli-key-0123456789';
+  let standIn: LlmStandIn;
+  let server: ServerProcess;
+  let env: Record<string, string>;
+
+  before(async () => {
+    standIn = await startLlmStandIn();
+    env = { DATA_DIR: mkdtempSync(path.join(tmpdir(), 'pa-knowledge-server-')), OPENAI_BASE_URL: standIn.openaiBaseUrl, OPENAI_API_KEY: 'sk-test' };
+    server = await startServerProcess({ ...env, API_KEY });
+  });
+  after(async () => {
+    await killAndWait(server.child);
+    await standIn.close();
+  });
+
+  it('says in one line what to do when API_KEY is not set', async () => {
+    const refused = await runCli(['list'], env);
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr.trim(),
+      `DATA_DIR ${env.DATA_DIR} is held by the running server (PID ${server.child.pid}): set API_KEY (in .env or the environment) to the server's API_KEY so that this command can use its API, or stop the server`,
+    );
+    const wrongKey = await runCli(['list'], { ...env, API_KEY: 'not-the-servers-key-000' });
+    assert.equal(wrongKey.code, 1);
+    assert.match(wrongKey.stderr, /the server at http:\/\/127\.0\.0\.1:\d+ refused API_KEY: give this command the same API_KEY as the server's/);
+  });
+
+  it('adds, lists, searches, re-embeds and removes through the server’s API', async () => {
+    const withKey = { ...env, API_KEY };
+    const added = await runCli(['add', 'knowledge/sample'], withKey);
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stderr, new RegExp(`held by the running server \\(PID ${server.child.pid}\\): working through its API at ${server.url.replaceAll('.', '\\.')}`));
+    assert.match(added.stdout.split('\n')[0]!, /^cennik\.md: added, 5 passages — "Cenník Bright Smile Dental" \(id [0-9a-f-]{36}\)$/);
+
+    // What the command added, the server answers from.
+    const served = await fetch(`${server.url}/v1/knowledge/search?${new URLSearchParams({ q: 'Koľko stojí bielenie zubov?', language: 'sk' })}`, {
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
+    assert.match(((await served.json()) as { items: { text: string }[] }).items[0]!.text, /Bielenie zubov v ambulancii; Cena: 250 €/);
+
+    const found = await runCli(['search', 'Koľko stojí bielenie zubov?', '--language', 'sk', '--limit', '1'], withKey);
+    assert.match(found.stdout, /^1\. score 0\.\d{4} \(text \+ vector\) — Cenník Bright Smile Dental > Estetika a protetika \[sk\]\n {3}Služba: Bielenie zubov v ambulancii; Cena: 250 €/);
+
+    const bad = path.join(mkdtempSync(path.join(tmpdir(), 'pa-knowledge-bad-')), 'notes.docx');
+    writeFileSync(bad, 'PK');
+    const failed = await runCli(['add', bad], withKey);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /error: notes\.docx: "\.docx" files are not supported; use \.md/);
+
+    const reindexed = await runCli(['reindex', '--all'], withKey);
+    assert.equal(reindexed.stdout.trim(), 're-embedded 5 documents with text-embedding-3-small');
+
+    const listed = await runCli(['list'], withKey);
+    const id = /'([0-9a-f-]{36})' │ 'garantii\.txt'/.exec(listed.stdout)?.[1];
+    assert.ok(id, listed.stdout);
+    assert.equal((await runCli(['remove', id], withKey)).stdout.trim(), `removed ${id}`);
+    const again = await runCli(['remove', id], withKey);
+    assert.match(again.stderr, new RegExp(`no document with id ${id}; knowledge list shows them`));
+  });
+});

@@ -1,0 +1,113 @@
+// Retrieval on PGlite and on the running PostgreSQL: full text per language, vectors from the stand-in, fusion, model changes.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Db } from '../../src/db/db.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { openPostgres } from '../../src/db/postgres-db.ts';
+import type { Language } from '../../src/config.ts';
+import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
+import { sampleDocuments, testKnowledge } from '../helpers/knowledge.ts';
+import { createTestDatabase, pgSkip, type TestDatabase } from '../helpers/postgres.ts';
+import { openTestDb } from '../helpers/test-app.ts';
+
+const backends: { name: string; skip: string | false; open(): Promise<{ db: Db; drop(): Promise<void> }> }[] = [
+  {
+    name: 'PGlite',
+    skip: false,
+    async open() {
+      const db = await openTestDb();
+      return { db, drop: () => db.close() };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    skip: await pgSkip(),
+    async open() {
+      const database = (await createTestDatabase()) as TestDatabase;
+      const db = await openPostgres({ url: database.url, poolSize: 1, poolMaxOverflow: 2, poolIdleTimeoutMs: 1000, poolAcquireTimeoutMs: 2000, queryTimeoutMs: 10_000, statementTimeoutMs: 8_000 });
+      await migrate(db);
+      return {
+        db,
+        async drop() {
+          await db.close();
+          await database.drop();
+        },
+      };
+    },
+  },
+];
+
+for (const backend of backends) {
+  describe(`knowledge retrieval on ${backend.name}`, { skip: backend.skip }, () => {
+    let standIn: LlmStandIn;
+    let db: Db;
+    let drop: () => Promise<void>;
+    const headingsOf = (results: { heading: string }[]) => results.map((r) => r.heading);
+
+    before(async () => {
+      standIn = await startLlmStandIn();
+      ({ db, drop } = await backend.open());
+      const { knowledge } = testKnowledge(db, standIn);
+      for (const document of sampleDocuments()) await knowledge.add(document);
+    });
+    after(async () => {
+      await drop?.();
+      await standIn?.close();
+    });
+
+    it('full text alone finds a passage in the language of the question, stemmed or by word beginnings', async () => {
+      const { knowledge } = testKnowledge(db, null);
+      assert.equal(knowledge.description, 'full text only (no embedding endpoint configured)');
+      const cases: [string, Language, string][] = [
+        ['Koľko stojí bielenie zubov?', 'sk', 'Cenník Bright Smile Dental > Estetika a protetika'],
+        ['Do you take my health insurance?', 'en', 'Frequently asked questions > Insurance'],
+        ['Какая гарантия на пломбы?', 'ru', 'garantii'],
+        ['Які документи потрібно взяти?', 'uk', 'Пацієнтам з України > Які документи взяти з собою'],
+      ];
+      for (const [query, language, heading] of cases) {
+        const results = await knowledge.search(query, language, 3);
+        assert.equal(results[0]?.heading, heading, `${query} → ${JSON.stringify(headingsOf(results))}`);
+        assert.deepEqual(results[0]!.matchedBy, ['text']);
+      }
+      assert.deepEqual(await knowledge.search('Сколько стоит отбеливание?', 'ru', 3), [], 'no Russian words in the Slovak price list');
+    });
+
+    it('hybrid retrieval also finds the passage in another language, and ranks passages both rankings found first', async () => {
+      const { knowledge } = testKnowledge(db, standIn);
+      const russian = await knowledge.search('Сколько стоит отбеливание?', 'ru', 3);
+      assert.equal(russian[0]?.heading, 'Cenník Bright Smile Dental > Estetika a protetika');
+      assert.deepEqual(russian[0]!.matchedBy, ['vector']);
+      const slovak = await knowledge.search('Koľko stojí bielenie zubov?', 'sk', 3);
+      assert.equal(slovak[0]?.heading, 'Cenník Bright Smile Dental > Estetika a protetika');
+      assert.deepEqual(slovak[0]!.matchedBy, ['text', 'vector']);
+      assert.ok(slovak[0]!.score > slovak[1]!.score);
+    });
+
+    it('finds nothing for a question the documents do not touch', async () => {
+      const { knowledge } = testKnowledge(db, standIn);
+      assert.deepEqual(await knowledge.search('Do you sell used cars?', 'en', 3), []);
+      assert.deepEqual(await knowledge.search('Какая погода будет завтра?', 'ru', 3), []);
+    });
+
+    it('sees documents added and removed by another instance, and never mixes vectors of two models', async () => {
+      const other = testKnowledge(db, standIn).knowledge;
+      const reader = testKnowledge(db, standIn).knowledge;
+      assert.deepEqual(await reader.search('parrot grooming', 'en', 3), []);
+      const added = await other.add({ name: 'parrots.md', bytes: new TextEncoder().encode('# Parrots\n\nWe also groom parrots on Fridays.') });
+      assert.equal((await reader.search('parrot grooming', 'en', 3))[0]?.documentId, added.id);
+
+      // Another model's vectors are not compared with this model's query; full text still finds the passage.
+      const otherModel = testKnowledge(db, standIn, { EMBEDDING_MODEL: 'other-model' }).knowledge;
+      const found = await otherModel.search('parrot grooming', 'en', 3);
+      assert.deepEqual(found[0]?.matchedBy, ['text']);
+      assert.equal(await otherModel.reindex(false), 6, 'every document had vectors of the other model');
+      assert.equal(await otherModel.reindex(false), 0);
+      assert.deepEqual((await otherModel.search('parrot grooming', 'en', 3))[0]?.matchedBy, ['text', 'vector']);
+      assert.deepEqual((await reader.search('parrot grooming', 'en', 3))[0]?.matchedBy, ['text'], 'the first model no longer has vectors here');
+
+      assert.equal(await other.remove(added.id), true);
+      assert.equal(await other.remove(added.id), false);
+      assert.deepEqual(await reader.search('parrot grooming', 'en', 3), []);
+    });
+  });
+}
