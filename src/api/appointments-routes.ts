@@ -5,7 +5,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import ical from 'ical-generator';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { cancelAppointment, findAppointment, listAppointments } from '../booking/appointments-repo.ts';
+import { findAppointment, listAppointments } from '../booking/appointments-repo.ts';
+import { cancelAndAnnounce } from '../booking/booking.ts';
 import type { Db } from '../db/db.ts';
 import { HttpError } from '../http-error.ts';
 import { errorResponse } from '../ops/error-handler.ts';
@@ -78,7 +79,7 @@ export function registerAppointmentsRoutes(app: FastifyInstance, deps: Appointme
       },
     },
     handler: async (request) => {
-      const cancelled = await cancelAppointment(deps.db, request.params.id);
+      const cancelled = await cancelAndAnnounce(deps.db, request.params.id, null);
       if (cancelled) return toAppointmentJson(cancelled, deps.timeZone);
       const existing = await findAppointment(deps.db, request.params.id);
       if (!existing) throw new HttpError(404, 'not_found', `No appointment with id ${request.params.id}.`);

@@ -56,6 +56,7 @@ const erasure = z.object({
       appointments: z.number(),
       callback_requests: z.number(),
       webhook_replies: z.number(),
+      events: z.number(),
     })
     .describe('How many records of each kind were removed'),
 });

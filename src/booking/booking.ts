@@ -2,7 +2,8 @@
 import { DateTime } from 'luxon';
 import type { Db, Queryable } from '../db/db.ts';
 import type { Profile, Service } from '../profile.ts';
-import { insertAppointment, listBusy, moveAppointmentTo, findCallersAppointment, type Appointment, type Span } from './appointments-repo.ts';
+import { enqueueEvent } from '../jobs/business-events.ts';
+import { cancelAppointment, insertAppointment, listBusy, moveAppointmentTo, findCallersAppointment, type Appointment, type Span } from './appointments-repo.ts';
 import { ensureCustomer } from './customers-repo.ts';
 import { candidateStarts, freeSlots, localDate } from './free-slots.ts';
 
@@ -89,11 +90,14 @@ export async function bookSlot(db: Db, profile: BookingProfile, request: Booking
   const booked = await db.transaction(async (tx) => {
     const customer = await ensureCustomer(tx, request.phone);
     if (customer.name === null) await tx.query('UPDATE customers SET name = $2 WHERE id = $1', [customer.id, request.name]);
-    return insertAppointment(
+    const appointment = await insertAppointment(
       tx,
       { ...spanOf(profile, service, start), customerId: customer.id, conversationId: request.conversationId, service: service.name, name: request.name },
       profile.booking.parallel,
     );
+    // In the booking's own transaction: the business hears of every booking that stands, and of no other.
+    if (appointment) await enqueueEvent(tx, 'appointment.booked', appointmentEvent(appointment, request.conversationId));
+    return appointment;
   });
   if (booked) return booked;
   return { error: 'slot_taken', slots: (await nextFreeSlots(db, profile, service, start, now)).map(format) };
@@ -113,4 +117,25 @@ export async function moveCallersAppointment(
   const moved = await moveAppointmentTo(db, current.id, spanOf(profile, service, request.start), profile.booking.parallel);
   if (moved) return moved;
   return { error: 'slot_taken', slots: (await nextFreeSlots(db, profile, service, request.start, request.now)).map(format) };
+}
+
+/** Cancels a booked appointment and tells the business, in one transaction; null when there was none to cancel. */
+export async function cancelAndAnnounce(db: Db, id: string, conversationId: string | null): Promise<Appointment | null> {
+  return db.transaction(async (tx) => {
+    const cancelled = await cancelAppointment(tx, id);
+    if (cancelled) await enqueueEvent(tx, 'appointment.cancelled', appointmentEvent(cancelled, conversationId));
+    return cancelled;
+  });
+}
+
+function appointmentEvent(appointment: Appointment, conversationId: string | null): Record<string, unknown> {
+  return {
+    appointment_id: appointment.id,
+    service: appointment.service,
+    name: appointment.name,
+    caller: appointment.phone,
+    start: appointment.startsAt.toISOString(),
+    end: appointment.endsAt.toISOString(),
+    conversation_id: conversationId,
+  };
 }

@@ -123,6 +123,8 @@ export interface ErasureReport {
   appointments: number;
   callbackRequests: number;
   webhookReplies: number;
+  /** Business events and owner texts still kept in the outbox that name the caller or one of their conversations. */
+  events: number;
 }
 
 /**
@@ -140,9 +142,15 @@ export async function eraseCustomer(tx: Queryable, id: string): Promise<ErasureR
   const appointments = await count(`DELETE FROM appointments WHERE customer_id = $1`, id);
   const messages = await count(`DELETE FROM conversation_messages WHERE conversation_id IN (${ofCaller})`, phone);
   const webhookReplies = await count(`DELETE FROM webhook_replies WHERE conversation_id IN (${ofCaller})`, phone);
+  // Events carry the number and conversation ids inside their JSON: found by text, as erasure is rare.
+  const events = await count(
+    `DELETE FROM outbox_jobs WHERE strpos(payload::text, $1) > 0
+       OR EXISTS (SELECT 1 FROM conversations c WHERE c.caller = $1 AND strpos(outbox_jobs.payload::text, c.id::text) > 0)`,
+    phone,
+  );
   const conversations = await count(`DELETE FROM conversations WHERE caller = $1`, phone);
   const removed = await count(`DELETE FROM customers WHERE id = $1`, id);
-  return { customer: removed, conversations, messages, appointments, callbackRequests, webhookReplies };
+  return { customer: removed, conversations, messages, appointments, callbackRequests, webhookReplies, events };
 }
 
 export interface CustomerConversation {

@@ -1,8 +1,8 @@
 // Booking on both backends: one winner per slot under a race, lanes for parallel capacity, moves and cancels.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { listAppointments, cancelAppointment } from '../../src/booking/appointments-repo.ts';
-import { bookSlot, findFreeSlots, moveCallersAppointment, type BookingProfile } from '../../src/booking/booking.ts';
+import { listAppointments } from '../../src/booking/appointments-repo.ts';
+import { bookSlot, cancelAndAnnounce, findFreeSlots, moveCallersAppointment, type BookingProfile } from '../../src/booking/booking.ts';
 import { formatInstant } from '../../src/booking/free-slots.ts';
 import type { Db } from '../../src/db/db.ts';
 import { migrate } from '../../src/db/migrate.ts';
@@ -23,6 +23,16 @@ function profile(parallel: number): BookingProfile {
   };
 }
 const checkUp = profile(1).services[0]!;
+
+/** The business events waiting in the outbox about one appointment (or all of them), oldest first. */
+async function eventsAbout(db: Db, appointmentId: string | null): Promise<string[]> {
+  const { rows } = await db.query<{ type: string }>(
+    `SELECT payload->>'type' AS type FROM outbox_jobs
+     WHERE kind = 'webhook' AND ($1::text IS NULL OR payload->'data'->>'appointment_id' = $1) ORDER BY created_at, id`,
+    [appointmentId],
+  );
+  return rows.map((row) => row.type);
+}
 const TUESDAY_NINE = new Date('2026-03-03T08:00:00Z');
 
 function callers(count: number): string[] {
@@ -61,6 +71,9 @@ function bookingSuite(name: string, open: () => Promise<{ db: Db; close(): Promi
       }
       const booked = await listAppointments(db, { from: TUESDAY_NINE, to: new Date(TUESDAY_NINE.getTime() + 60_000), status: 'booked', limit: 50 });
       assert.equal(booked.length, 1);
+      // The business hears of the one booking that stands, and of none of the eleven that lost.
+      assert.deepEqual(await eventsAbout(db, booked[0]!.id), ['appointment.booked']);
+      assert.equal((await eventsAbout(db, null)).filter((type) => type === 'appointment.booked').length, 1);
     });
 
     it('lets as many callers as `parallel` share a start, and no more', async () => {
@@ -86,7 +99,9 @@ function bookingSuite(name: string, open: () => Promise<{ db: Db; close(): Promi
       assert.ok('error' in onTaken && onTaken.error === 'slot_taken');
       const moved = await moveCallersAppointment(db, profile(1), { phone, appointmentId: first.id, start: new Date('2026-03-03T10:30:00Z'), now: NOW }, format);
       assert.ok(!('error' in moved) && moved.id === first.id && moved.startsAt.toISOString() === '2026-03-03T10:30:00.000Z');
-      assert.ok(await cancelAppointment(db, first.id));
+      assert.ok(await cancelAndAnnounce(db, first.id, null));
+      assert.equal(await cancelAndAnnounce(db, first.id, null), null, 'a second cancel finds nothing to cancel');
+      assert.deepEqual(await eventsAbout(db, first.id), ['appointment.booked', 'appointment.cancelled']);
       const again = await bookSlot(db, profile(1), { phone: '+421905999003', conversationId: null, service: checkUp, name: 'Next', start: new Date('2026-03-03T10:30:00Z'), now: NOW }, format);
       assert.ok(!('error' in again));
     });

@@ -1,6 +1,7 @@
 // cancel_appointment: cancels one of the caller's own appointments; anyone else's looks like no appointment at all.
 import { z } from 'zod';
-import { cancelAppointment, findCallersAppointment } from '../../booking/appointments-repo.ts';
+import { findCallersAppointment } from '../../booking/appointments-repo.ts';
+import { cancelAndAnnounce } from '../../booking/booking.ts';
 import { appointmentIdOrNull, callerNumber, formatForCaller, NO_CALLER_NUMBER, NOT_FOUND } from './booking-tool-helpers.ts';
 import { defineTool } from './tool.ts';
 
@@ -14,7 +15,7 @@ export const cancelAppointmentTool = defineTool({
     const id = appointmentIdOrNull(input.appointment_id);
     const own = id ? await findCallersAppointment(context.db, phone, id) : null;
     if (!own) return NOT_FOUND;
-    const cancelled = await cancelAppointment(context.db, own.id);
+    const cancelled = await cancelAndAnnounce(context.db, own.id, context.conversation.id);
     if (!cancelled) return NOT_FOUND;
     return { cancelled: { id: cancelled.id, service: cancelled.service, start: formatForCaller(cancelled.startsAt, context) } };
   },
