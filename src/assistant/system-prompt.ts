@@ -57,10 +57,11 @@ export function buildSystemPrompt(
     business: profile.name,
     now: formatNow(language, profile.timezone, now),
     hours: describeHours(profile) || '-',
-    instructions: profile.instructions || '-',
+    // The services and the caller join the business information, so that the passages stay the
+    // prompt's last block, where every language's template puts them.
+    instructions: [profile.instructions, describeServices(profile), caller ? describeCaller(caller) : ''].filter(Boolean).join('\n\n') || '-',
   };
-  const prompt = templates[language].replace(/\{\{(\w+)\}\}/g, (match, key: string) => (key === 'passages' ? passages : (values[key] ?? match)));
-  return [prompt, describeServices(profile), caller ? describeCaller(caller) : ''].filter(Boolean).join('\n\n');
+  return templates[language].replace(/\{\{(\w+)\}\}/g, (match, key: string) => (key === 'passages' ? passages : (values[key] ?? match)));
 }
 
 /**

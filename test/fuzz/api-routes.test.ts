@@ -141,7 +141,9 @@ describe('fuzzing /v1 over HTTP (PGlite)', () => {
   let server: TestServer;
   before(async () => {
     standIn = await startLlmStandIn();
-    server = await startTestServer(testEnv(standIn, 'anthropic', { ...API_ENV, LLM_STREAMING: 'true' }));
+    // Speech through the stand-in's OpenAI side, so that /v1/tts is fuzzed past its configuration check.
+    const speech = { LLM_PROVIDER: 'anthropic', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: standIn.openaiBaseUrl };
+    server = await startTestServer(testEnv(standIn, 'anthropic', { ...API_ENV, ...speech, LLM_STREAMING: 'true' }));
   });
   after(async () => {
     await server?.close();
