@@ -8,7 +8,7 @@ import { LANGUAGES, type Language } from '../config.ts';
 import { createConversation, findConversation, setConversationLanguage, setConversationStatus, type Conversation } from '../db/conversations-repo.ts';
 import type { Db } from '../db/db.ts';
 import { HttpError } from '../http-error.ts';
-import { notifyWrittenHandover } from '../handover/callback-requests.ts';
+import { notifyWrittenHandover } from '../jobs/callback-requests.ts';
 import { scheduleSummary } from '../jobs/summaries.ts';
 import { normalizePhone } from '../phone.ts';
 import { errorBody, errorResponse } from '../ops/error-handler.ts';

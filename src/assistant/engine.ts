@@ -8,7 +8,7 @@ import { appendMessages, loadRecentMessages, type Channel, type Conversation } f
 import { classifyLlmError, summarizeLlmError } from '../llm/errors.ts';
 import { isE164 } from '../phone.ts';
 import type { Profile } from '../profile.ts';
-import type { BookingNotifier } from './booking-notifier.ts';
+import type { BookingNotifier } from '../booking/booking-notifier.ts';
 import { trimHistory } from './history.ts';
 import { passagesWithin, renderPassages, retrievalQuery, type KnowledgeSource } from './knowledge-context.ts';
 import { apology, type FailureCause } from './phrases.ts';

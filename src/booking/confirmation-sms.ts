@@ -1,6 +1,6 @@
 // Booking confirmations by SMS in the caller's language; a text that cannot be sent is logged, never fatal.
 import type { Logger } from 'pino';
-import type { BookingConfirmation, BookingNotifier } from '../assistant/booking-notifier.ts';
+import type { BookingConfirmation, BookingNotifier } from './booking-notifier.ts';
 import type { Language } from '../config.ts';
 import { isE164, maskPhone } from '../phone.ts';
 

@@ -6,7 +6,7 @@ import { appendMessages } from '../db/conversations-repo.ts';
 import type { Db } from '../db/db.ts';
 import { recordReplyOnce, smsReplyKey } from '../db/webhook-replies-repo.ts';
 import type { Spool } from './spool.ts';
-import { storeCallbackRequest } from '../handover/callback-requests.ts';
+import { storeCallbackRequest } from './callback-requests.ts';
 import { isCallOver, scheduleSummary } from './summaries.ts';
 
 const language = z.enum(LANGUAGES);

@@ -6,7 +6,7 @@ import { findCallConversation } from '../db/calls-repo.ts';
 import type { Db } from '../db/db.ts';
 import { detectLanguage } from '../detect-language.ts';
 import { gatherTwiml, smsTwiml, TWIML_CONTENT_TYPE } from './twiml.ts';
-import { callLanguage, voiceAction } from './voice-turn.ts';
+import { callLanguage, voiceAction } from './voice-urls.ts';
 
 export interface CallerLimitDeps {
   db: Db;

@@ -15,7 +15,7 @@ import type { Profile } from '../profile.ts';
 import { startDeadline } from './deadline.ts';
 import { dialEndedSchema } from './payloads.ts';
 import { dialTwiml, endTwiml, gatherTwiml, TWIML_CONTENT_TYPE } from './twiml.ts';
-import { callLanguage, voiceAction } from './voice-turn.ts';
+import { callLanguage, voiceAction } from './voice-urls.ts';
 
 /** How long the person's phone rings before the caller is back with the assistant; under most voicemail pick-ups (about 25 s). */
 export const RING_TIMEOUT_SECONDS = 20;

@@ -11,7 +11,7 @@ import { verifyTwilioSignature } from './signature.ts';
 import { registerStatusRoute } from './status-route.ts';
 import { gatherTwiml, TWIML_CONTENT_TYPE } from './twiml.ts';
 import { registerVoiceRoutes, type VoiceRouteDeps } from './voice-routes.ts';
-import { callLanguage, voiceAction } from './voice-turn.ts';
+import { callLanguage, voiceAction } from './voice-urls.ts';
 
 export interface TwilioDeps extends VoiceRouteDeps, SmsRouteDeps, CallerLimitDeps {
   /** null when validation is off. */

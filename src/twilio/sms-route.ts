@@ -12,7 +12,7 @@ import { claimReply, completeReply, releaseReply, smsReplyKey, waitForReply } fr
 import { detectLanguage } from '../detect-language.ts';
 import type { Spool } from '../jobs/spool.ts';
 import { keepWebhook } from '../jobs/webhook-spool.ts';
-import { notifyWrittenHandover, storeCallbackRequest } from '../handover/callback-requests.ts';
+import { notifyWrittenHandover, storeCallbackRequest } from '../jobs/callback-requests.ts';
 import { scheduleSummary } from '../jobs/summaries.ts';
 import { maskPhone } from '../phone.ts';
 import { DeadlineExceededError, startDeadline, type Deadline } from './deadline.ts';

@@ -11,7 +11,8 @@ import { countReplies } from '../db/webhook-replies-repo.ts';
 import { gatherSchema, incomingCallSchema } from './payloads.ts';
 import { gatherTwiml, TWIML_CONTENT_TYPE } from './twiml.ts';
 import { startDeadline } from './deadline.ts';
-import { answerTurn, callLanguage, collectReply, silenceTwiml, voiceAction, type VoiceTurnDeps } from './voice-turn.ts';
+import { answerTurn, collectReply, silenceTwiml, type VoiceTurnDeps } from './voice-turn.ts';
+import { callLanguage, voiceAction } from './voice-urls.ts';
 
 export type VoiceRouteDeps = VoiceTurnDeps;
 

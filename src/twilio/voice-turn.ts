@@ -8,9 +8,10 @@ import type { Db } from '../db/db.ts';
 import { claimReply, completeReply, releaseReply, waitForReply } from '../db/webhook-replies-repo.ts';
 import { scheduleSummary } from '../jobs/summaries.ts';
 import { takeRequestedTransfer } from '../db/transfers-repo.ts';
-import { storeCallbackRequest } from '../handover/callback-requests.ts';
+import { storeCallbackRequest } from '../jobs/callback-requests.ts';
 import type { Deadline } from './deadline.ts';
 import { handoverTwiml, OPERATOR_KEY, operatorKeyTwiml, type HandoverDeps } from './handover.ts';
+import { callLanguage, voiceAction } from './voice-urls.ts';
 import { gatherTwiml, hangupTwiml, holdingTwiml } from './twiml.ts';
 
 export interface VoiceTurnDeps extends HandoverDeps {
@@ -28,22 +29,6 @@ export interface VoiceTurnDeps extends HandoverDeps {
 
 /** Silent gathers re-prompted before the call is ended. */
 export const MAX_REPROMPTS = 2;
-
-export function voiceAction(turn: number, extra: { silence?: number; wait?: number; language?: Language } = {}): string {
-  const query = new URLSearchParams({ turn: String(turn) });
-  if (extra.silence) query.set('silence', String(extra.silence));
-  if (extra.wait) query.set('wait', String(extra.wait));
-  if (extra.language) query.set('language', extra.language);
-  return `/twilio/voice?${query}`;
-}
-
-/**
- * The call's language rides in its webhook URLs (unless it is the default), so that the apology
- * for a database that does not answer can still be said in it.
- */
-export function callLanguage(language: Language, defaultLanguage: Language): { language?: Language } {
-  return language === defaultLanguage ? {} : { language };
-}
 
 const inUrl = (deps: VoiceTurnDeps, conversation: Conversation) => callLanguage(conversation.language, deps.defaultLanguage);
 

@@ -1,6 +1,6 @@
 // take_message: stores a callback request (who, what, when) for a person to follow up.
 import { z } from 'zod';
-import { storeCallbackRequest } from '../../handover/callback-requests.ts';
+import { storeCallbackRequest } from '../../jobs/callback-requests.ts';
 import { defineTool } from './tool.ts';
 
 export const takeMessage = defineTool({

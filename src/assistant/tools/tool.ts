@@ -5,7 +5,7 @@ import type { Db } from '../../db/db.ts';
 import type { Conversation } from '../../db/conversations-repo.ts';
 import type { KnowledgeSource } from '../knowledge-context.ts';
 import type { Profile } from '../../profile.ts';
-import type { BookingNotifier } from '../booking-notifier.ts';
+import type { BookingNotifier } from '../../booking/booking-notifier.ts';
 
 /** Something a transport must do after the reply: hang up, or hand the caller to a person (the transfer is stored, `requested`). */
 export type AssistantAction = 'end_call' | 'transfer';

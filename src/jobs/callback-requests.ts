@@ -3,7 +3,7 @@ import type { Channel, Conversation } from '../db/conversations-repo.ts';
 import type { Db, Queryable } from '../db/db.ts';
 import { insertCallbackRequest, type NewCallbackRequest } from '../db/callbacks-repo.ts';
 import { takeRequestedTransfer, updateTransfer } from '../db/transfers-repo.ts';
-import { enqueueEvent } from '../jobs/business-events.ts';
+import { enqueueEvent } from './business-events.ts';
 
 /** Stores a message left for a call-back and the event about it; pass a transaction so neither exists without the other. */
 export async function storeCallbackRequest(tx: Queryable, request: NewCallbackRequest & { channel: Channel }): Promise<{ id: string }> {
