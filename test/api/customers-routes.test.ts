@@ -39,7 +39,8 @@ async function leaveTraces(db: Db, phone: string, hour: number): Promise<string>
   const customer = await recordContact(db, phone, sms.id);
   await insertCallbackRequest(db, { conversationId: call.id, caller: phone, name: 'Jana', message: 'call me back' });
   await insertCallbackRequest(db, { conversationId: null, caller: phone, name: 'Jana', message: 'left without a conversation' });
-  // An event for the business (and the owner's SMS of it) still waiting in the outbox carries the number too.
+  // Events for the business still waiting in the outbox carry the number too: the booking's own
+  // appointment.booked, and this callback.requested with the owner's SMS of it.
   await enqueueEvent(db, 'callback.requested', { caller: phone, name: 'Jana', message: 'call me back', conversation_id: call.id });
   await db.query("INSERT INTO conversation_transfers (conversation_id, reason, outcome) VALUES ($1, 'asked for a person', 'no-answer')", [call.id]);
   const start = new Date(Date.UTC(2030, 0, 7, hour));
@@ -108,7 +109,7 @@ describe('/v1/customers', () => {
     assert.ok(Object.keys(before).length >= 5, `traces before: ${JSON.stringify(before)}`);
     const erased = await api(server, 'DELETE', `/v1/customers/${erasedId}`);
     assert.equal(erased.status, 200);
-    assert.deepEqual(erased.body['erased'], { customer: 1, conversations: 2, messages: 2, appointments: 1, callback_requests: 2, webhook_replies: 1, events: 2 });
+    assert.deepEqual(erased.body['erased'], { customer: 1, conversations: 2, messages: 2, appointments: 1, callback_requests: 2, webhook_replies: 1, events: 3 });
     // Table by table, every text, JSON and id column of the schema.
     assert.deepEqual(await mentions(server.db, [ERASED, erasedId]), {});
     assert.equal((await api(server, 'GET', `/v1/customers/${erasedId}`)).status, 404);

@@ -43,7 +43,13 @@ describe('a new user: knowledge add the samples, then call and ask in Slovak', (
 
   before(async () => {
     standIn = await startLlmStandIn();
-    env = { DATA_DIR: mkdtempSync(path.join(tmpdir(), 'pa-acceptance-')), OPENAI_BASE_URL: standIn.openaiBaseUrl, OPENAI_API_KEY: 'sk-test' };
+    env = {
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'pa-acceptance-')),
+      OPENAI_BASE_URL: standIn.openaiBaseUrl,
+      OPENAI_API_KEY: 'sk-test',
+      // A call's summary asks the stand-in too: it must not be the last request this test reads.
+      OUTBOX_POLL_INTERVAL_MS: '3600000',
+    };
     const added = await runCli(['knowledge', 'add', 'knowledge/sample'], env);
     assert.equal(added.code, 0, added.stderr);
     server = await startServerProcess({ ...env, TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN });

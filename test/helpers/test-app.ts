@@ -28,6 +28,9 @@ export function testEnv(standIn: LlmStandIn | null, provider: Provider = 'openai
     API_KEY: TEST_API_KEY,
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'pa-test-')),
     LLM_TURN_TIMEOUT_MS: '2000',
+    // Background jobs (summaries ask the LLM stand-in too) would take replies a test scripted for
+    // its own turns; a test of them sets its own interval or runs the worker itself.
+    OUTBOX_POLL_INTERVAL_MS: '3600000',
     ...llm,
     ...extra,
   };
