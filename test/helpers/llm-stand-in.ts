@@ -376,6 +376,20 @@ export async function startLlmStandIn(): Promise<LlmStandIn> {
   };
 
   // Takes only the replies meant for it from the queue, so scripted chat answers stay for the chat.
+  /** Carries out a scripted wait, dropped socket or error of the OpenAI side; true when that was the whole answer. */
+  const answeredByFailure = async (plan: ReturnType<typeof toPlan>, req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    if (!(await wait(plan.waitMs, res))) return true;
+    if (plan.kind === 'drop') {
+      req.socket.destroy();
+      return true;
+    }
+    if (plan.kind === 'error') {
+      sendError(res, 'openai', plan);
+      return true;
+    }
+    return false;
+  };
+
   const handleSpeech = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     const body = parseObject(await readBody(req));
     if (body === undefined) {
@@ -385,15 +399,7 @@ export async function startLlmStandIn(): Promise<LlmStandIn> {
     requests.push({ path, headers: { ...req.headers }, body, format: 'openai', stream: false });
     const next = queue[0];
     const plan = next !== undefined && ('status' in next || 'drop' in next || 'hangMs' in next) ? toPlan(queue.shift()!) : undefined;
-    if (plan && !(await wait(plan.waitMs, res))) return;
-    if (plan?.kind === 'drop') {
-      req.socket.destroy();
-      return;
-    }
-    if (plan?.kind === 'error') {
-      sendError(res, 'openai', plan);
-      return;
-    }
+    if (plan && (await answeredByFailure(plan, req, res))) return;
     const format = typeof body['response_format'] === 'string' ? body['response_format'] : 'mp3';
     res.writeHead(200, { 'content-type': SPEECH_CONTENT_TYPES[format] ?? 'application/octet-stream' });
     res.end(standInAudio(body));
@@ -410,15 +416,7 @@ export async function startLlmStandIn(): Promise<LlmStandIn> {
     embeddingRequests.push({ path, headers: { ...req.headers }, body, format: 'openai', stream: false });
     const scripted = embeddingQueue.shift();
     const plan = scripted ? toPlan(scripted) : undefined;
-    if (plan && !(await wait(plan.waitMs, res))) return;
-    if (plan?.kind === 'drop') {
-      req.socket.destroy();
-      return;
-    }
-    if (plan?.kind === 'error') {
-      sendError(res, 'openai', plan);
-      return;
-    }
+    if (plan && (await answeredByFailure(plan, req, res))) return;
     const tokens = inputs.reduce((sum, text) => sum + splitIntoPieces(text).length, 0);
     sendJson(res, 200, {
       object: 'list',
