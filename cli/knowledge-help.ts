@@ -1,8 +1,9 @@
 // The help text of `phone-assistant knowledge`, apart so that --help loads none of the knowledge code.
 
 export const KNOWLEDGE_HELP = `Commands of knowledge:
-  knowledge add <files or folders>...   add documents (.md, .txt, .html, .pdf); a document added again
-                                        under the same name replaces the old one, unchanged ones are skipped
+  knowledge add <files or folders>...   add documents (.md, .txt, .html, .pdf, .docx); a document added
+                                        again under the same name replaces the old one, unchanged ones
+                                        are skipped
   knowledge list                        the documents, their ids and passages
   knowledge remove <id>                 remove a document
   knowledge search "<query>" [--language xx] [--limit n]

@@ -78,7 +78,7 @@ export async function registerKnowledgeRoutes(app: FastifyInstance, deps: Knowle
         summary: 'Add or replace a document',
         tags: ['knowledge'],
         description:
-          'multipart/form-data with a `file` field (.md, .txt, .html, .pdf) and an optional `title` field, or JSON `{title, content, format}`. ' +
+          'multipart/form-data with a `file` field (.md, .txt, .html, .pdf, .docx; known by its extension, else its content type) and an optional `title` field, or JSON `{title, content, format}`. ' +
           'A document with the same name (file name, or title for JSON) replaces the old one; identical content is not processed again (200, status unchanged).',
         body: jsonDocument.nullish(),
         response: {
@@ -86,7 +86,7 @@ export async function registerKnowledgeRoutes(app: FastifyInstance, deps: Knowle
           201: added.describe('Added, or replaced the document of the same name'),
           413: errorResponse('The document is larger than KNOWLEDGE_MAX_DOCUMENT_BYTES (too_large)'),
           415: errorResponse('The file type is not one the knowledge base reads (unsupported_media_type)'),
-          422: errorResponse('The body is invalid, or the file could not be read or holds no text'),
+          422: errorResponse('The body is invalid, or the file could not be read (a broken PDF or Word document, text not in UTF-8) or holds no text (unreadable_document)'),
           503: errorResponse('The embeddings endpoint failed (embedding_unavailable)'),
         },
       },

@@ -1,7 +1,8 @@
 // Turns a document's bytes into sections of plain text, each under its path of headings.
-import { convert, type FormatCallback } from 'html-to-text';
+import { convert, type DomNode, type FormatCallback } from 'html-to-text';
 import { marked, type Token, type Tokens } from 'marked';
 import { extractTextItems, getDocumentProxy, type StructuredTextItem } from 'unpdf';
+import { docxToHtml } from './docx.ts';
 import { KnowledgeInputError, type DocumentFormat } from './formats.ts';
 
 export interface Section {
@@ -12,7 +13,12 @@ export interface Section {
 
 /** Sections of `bytes` read as `format`; throws KnowledgeInputError (unreadable, empty) naming `name`. */
 export async function extractSections(name: string, format: DocumentFormat, bytes: Uint8Array): Promise<Section[]> {
-  const sections = format === 'pdf' ? await pdfSections(name, bytes) : textSections(format, decodeUtf8(name, bytes));
+  const sections =
+    format === 'pdf'
+      ? await pdfSections(name, bytes)
+      : format === 'docx'
+        ? headedTextSections(htmlToText(await docxToHtml(name, bytes)))
+        : textSections(format, decodeUtf8(name, bytes));
   const kept = sections.filter((section) => section.paragraphs.length > 0);
   if (kept.length === 0) throw new KnowledgeInputError('empty', `${name}: no text found in it`);
   return kept;
@@ -26,7 +32,7 @@ function decodeUtf8(name: string, bytes: Uint8Array): string {
   }
 }
 
-function textSections(format: Exclude<DocumentFormat, 'pdf'>, text: string): Section[] {
+function textSections(format: Exclude<DocumentFormat, 'pdf' | 'docx'>, text: string): Section[] {
   if (format === 'markdown') return markdownSections(text);
   return headedTextSections(format === 'html' ? htmlToText(text) : text);
 }
@@ -91,7 +97,7 @@ function decodeEntities(text: string): string {
   return text.replace(/&(amp|lt|gt|quot|#39);/g, (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[name] ?? _);
 }
 
-// ---- HTML: converted to text with "#" headings, then read like plain text.
+// ---- HTML (and .docx, through its HTML): converted to text with "#" headings, then read like plain text.
 
 const markdownHeading: FormatCallback = (elem, walk, builder, options) => {
   builder.openBlock({ leadingLineBreaks: 2 });
@@ -100,10 +106,40 @@ const markdownHeading: FormatCallback = (elem, walk, builder, options) => {
   builder.closeBlock({ trailingLineBreaks: 2 });
 };
 
+// A table row by row, each its own paragraph; "Product: Gel; Price: 12 €" when the first row is of <th> cells,
+// as markdown tables read, so that a price stays next to what it is the price of.
+const rowsTable: FormatCallback = (elem, _walk, builder) => {
+  const rows = descendants(elem, 'tr').map((tr) =>
+    (tr.children ?? []).filter((cell) => cell.name === 'td' || cell.name === 'th').map((cell) => ({ header: cell.name === 'th', text: normaliseSpace(textOf(cell)) })),
+  );
+  const header = rows[0]?.length && rows[0].every((cell) => cell.header) ? rows.shift()!.map((cell) => cell.text) : [];
+  for (const row of rows) {
+    const line = row.map((cell, i) => (cell.text && header[i] ? `${header[i]}: ${cell.text}` : cell.text)).filter(Boolean);
+    if (line.length === 0) continue;
+    builder.openBlock({ leadingLineBreaks: 2 });
+    builder.addInline(line.join('; '));
+    builder.closeBlock({ trailingLineBreaks: 2 });
+  }
+};
+
+/** `elem`'s descendants named `name`, not looking inside them (a table nested in a cell stays part of its cell's text). */
+function descendants(elem: DomNode, name: string): DomNode[] {
+  return (elem.children ?? []).flatMap((child) => (child.name === name ? [child] : descendants(child, name)));
+}
+
+// Elements whose text stands apart from its neighbours' (a Word cell holds its lines as <p>s).
+const BLOCK_ELEMENTS = new Set(['p', 'div', 'br', 'li', 'ul', 'ol', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'tr', 'td', 'th']);
+
+function textOf(node: DomNode): string {
+  if (node.type === 'text') return node.data ?? '';
+  const inner = (node.children ?? []).map(textOf).join('');
+  return node.name && BLOCK_ELEMENTS.has(node.name) ? ` ${inner} ` : inner;
+}
+
 function htmlToText(html: string): string {
   return convert(html, {
     wordwrap: false,
-    formatters: { markdownHeading },
+    formatters: { markdownHeading, rowsTable },
     selectors: [
       ...[1, 2, 3, 4, 5, 6].map((level) => ({ selector: `h${level}`, format: 'markdownHeading', options: { level } })),
       { selector: 'a', options: { ignoreHref: true } },
@@ -111,7 +147,7 @@ function htmlToText(html: string): string {
       { selector: 'nav', format: 'skip' },
       { selector: 'header', format: 'skip' },
       { selector: 'footer', format: 'skip' },
-      { selector: 'table', format: 'dataTable' },
+      { selector: 'table', format: 'rowsTable' },
     ],
   });
 }

@@ -1,6 +1,6 @@
 // Which document formats the knowledge base reads, and the error a file it cannot take is refused with.
 
-export const DOCUMENT_FORMATS = ['markdown', 'text', 'html', 'pdf'] as const;
+export const DOCUMENT_FORMATS = ['markdown', 'text', 'html', 'pdf', 'docx'] as const;
 export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
 
 const EXTENSIONS: Record<string, DocumentFormat> = {
@@ -11,6 +11,7 @@ const EXTENSIONS: Record<string, DocumentFormat> = {
   '.html': 'html',
   '.htm': 'html',
   '.pdf': 'pdf',
+  '.docx': 'docx',
 };
 
 const MEDIA_TYPES: Record<string, DocumentFormat> = {
@@ -20,6 +21,7 @@ const MEDIA_TYPES: Record<string, DocumentFormat> = {
   'text/html': 'html',
   'application/xhtml+xml': 'html',
   'application/pdf': 'pdf',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
 };
 
 export const SUPPORTED_EXTENSIONS = Object.keys(EXTENSIONS);

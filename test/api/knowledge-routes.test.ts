@@ -1,10 +1,14 @@
 // /v1/knowledge over real HTTP: multipart and JSON uploads, the refusals (401/413/415/422), listing, removal and search.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { apiRequest } from '../helpers/api-client.ts';
 import { sampleDocument } from '../helpers/knowledge.ts';
 import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
+import { storedZip } from '../helpers/stored-zip.ts';
 import { startTestServer, TEST_API_KEY, testEnv, type TestServer } from '../helpers/test-app.ts';
+
+const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
 async function upload(server: TestServer, name: string, bytes: Uint8Array, type: string, extra: Record<string, string> = {}, key = TEST_API_KEY) {
   const form = new FormData();
@@ -37,6 +41,19 @@ describe('/v1/knowledge', () => {
     const again = await upload(server, 'leaflet.pdf', leaflet.bytes, 'application/pdf');
     assert.equal(again.status, 200);
     assert.deepEqual(again.body, { ...first.body, status: 'unchanged' });
+  });
+
+  it('takes a Word document, known by its content type when its name has no extension', async () => {
+    const bytes = readFileSync(new URL('../fixtures/aftercare.docx', import.meta.url));
+    const created = await upload(server, 'aftercare', bytes, DOCX);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.title, 'Aftercare instructions');
+    const listed = await apiRequest(`${server.url}/v1/knowledge/documents`);
+    const item = (listed.body.items as Record<string, unknown>[]).find((d) => d.id === created.body.id);
+    assert.equal(item?.format, 'docx');
+    const found = await apiRequest(`${server.url}/v1/knowledge/search?q=${encodeURIComponent('desensitising gel price')}&language=en&limit=1`);
+    assert.equal((found.body.items as Record<string, unknown>[])[0]?.heading, 'Aftercare instructions > Aftercare products');
+    assert.equal((await apiRequest(`${server.url}/v1/knowledge/documents/${String(created.body.id)}`, { method: 'DELETE' })).status, 204);
   });
 
   it('takes JSON {title, content, format}, lists it, finds it, and removes it (204, then 404)', async () => {
@@ -74,10 +91,20 @@ describe('/v1/knowledge', () => {
   });
 
   it('refuses what it cannot take, with the reason', async () => {
-    const docx = await upload(server, 'prices.docx', new Uint8Array([0x50, 0x4b, 3, 4]), 'application/vnd.openxmlformats-officedocument.wordprocessingml.document');
-    assert.equal(docx.status, 415);
-    assert.equal(docx.body.error, 'unsupported_media_type');
-    assert.match(String(docx.body.message), /^prices\.docx: "\.docx" files are not supported/);
+    const before = (await apiRequest(`${server.url}/v1/knowledge/documents`)).body.items as unknown[];
+    const odt = await upload(server, 'prices.odt', new Uint8Array([0x50, 0x4b, 3, 4]), 'application/vnd.oasis.opendocument.text');
+    assert.equal(odt.status, 415);
+    assert.equal(odt.body.error, 'unsupported_media_type');
+    assert.equal(odt.body.message, 'prices.odt: ".odt" files are not supported; use .md, .markdown, .txt, .text, .html, .htm, .pdf, .docx');
+
+    const notWord = await upload(server, 'prices.docx', storedZip({ 'prices.txt': 'Whitening 250 EUR' }), DOCX);
+    assert.equal(notWord.status, 422);
+    assert.equal(notWord.body.error, 'unreadable_document');
+    assert.equal(notWord.body.message, 'prices.docx: not a readable Word document (it is a zip archive without word/document.xml, so it is no Word document)');
+    const renamed = await upload(server, 'leaflet.docx', sampleDocument('leaflet.pdf').bytes, DOCX);
+    assert.equal(renamed.status, 422);
+    assert.equal(renamed.body.message, 'leaflet.docx: not a readable Word document (it is not a zip archive, or it is cut short, so it is no .docx)');
+    assert.deepEqual((await apiRequest(`${server.url}/v1/knowledge/documents`)).body.items, before, 'nothing of the refused documents is stored');
 
     const big = await upload(server, 'big.md', new Uint8Array(70_000).fill(0x61), 'text/markdown');
     assert.equal(big.status, 413);

@@ -1,7 +1,7 @@
 // `phone-assistant knowledge` run as an owner runs it, on PGlite in a fresh DATA_DIR, with embeddings from the stand-in.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -66,11 +66,11 @@ describe('phone-assistant knowledge', () => {
   });
 
   it('removes a document by id, and says plainly what is wrong with a command or a file', async () => {
-    const bad = path.join(mkdtempSync(path.join(tmpdir(), 'pa-knowledge-bad-')), 'notes.docx');
+    const bad = path.join(mkdtempSync(path.join(tmpdir(), 'pa-knowledge-bad-')), 'notes.odt');
     writeFileSync(bad, 'PK');
     const failed = await runCli(['add', bad], env);
     assert.equal(failed.code, 1);
-    assert.match(failed.stderr, /error: notes\.docx: "\.docx" files are not supported; use \.md/);
+    assert.match(failed.stderr, /error: notes\.odt: "\.odt" files are not supported; use \.md, .*\.pdf, \.docx\n/);
 
     const listed = await runCli(['list'], env);
     const id = /'([0-9a-f-]{36})' │ 'garantii\.txt'/.exec(listed.stdout)?.[1];
@@ -86,6 +86,28 @@ describe('phone-assistant knowledge', () => {
     assert.match(usage.stderr, /knowledge needs one of add, list, remove, search, reindex, not "serch"/);
     const language = await runCli(['search', 'x', '--language', 'de'], env);
     assert.match(language.stderr, /--language must be one of en, ru, uk, sk/);
+  });
+
+  it('walks a folder into Word documents too, adding the good one and naming the broken one and why', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'pa-knowledge-docx-'));
+    mkdirSync(path.join(folder, 'word'));
+    copyFileSync(path.join(ROOT, 'test/fixtures/aftercare.docx'), path.join(folder, 'word/aftercare.docx'));
+    writeFileSync(path.join(folder, 'word/broken.docx'), 'these bytes were never a Word document');
+    writeFileSync(path.join(folder, 'word/old.doc'), 'skipped: not a type the knowledge base reads');
+    // Its own DATA_DIR: the other tests here count the sample documents.
+    const own = { ...env, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'pa-knowledge-cli-docx-')) };
+    const added = await runCli(['add', folder], own);
+    assert.equal(added.code, 1, 'a file that failed fails the command');
+    assert.match(added.stdout, /^word\/aftercare\.docx: added, \d+ passages — "Aftercare instructions" \(id [0-9a-f-]{36}\)\n$/);
+    assert.match(added.stderr, /skipped .*word\/old\.doc: not a supported document type\n/);
+    assert.match(added.stderr, /error: word\/broken\.docx: not a readable Word document \(it is not a zip archive, or it is cut short, so it is no \.docx\)\n/);
+    assert.match(added.stderr, /1 of 2 documents could not be added; nothing of them was stored/);
+
+    const listed = await runCli(['list'], own);
+    assert.match(listed.stdout, /'word\/aftercare\.docx' │ 'Aftercare instructions' │ 'docx'/);
+    assert.doesNotMatch(listed.stdout, /broken/);
+    const found = await runCli(['search', 'Po extrakcii zuba', '--language', 'sk', '--limit', '1'], own);
+    assert.match(found.stdout, /^1\. score 0\.\d{4} \(.*\) — Aftercare instructions > Po extrakcii zuba \[sk\]\n {3}Dve hodiny nejedzte/);
   });
 
   it('re-embeds every document when the embedding model changes', async () => {
@@ -141,11 +163,12 @@ describe('phone-assistant knowledge while the server runs on the same embedded d
     const found = await runCli(['search', 'Koľko stojí bielenie zubov?', '--language', 'sk', '--limit', '1'], withKey);
     assert.match(found.stdout, /^1\. score 0\.\d{4} \(text \+ vector\) — Cenník Bright Smile Dental > Estetika a protetika \[sk\]\n {3}Služba: Bielenie zubov v ambulancii; Cena: 250 €/);
 
+    // Refused by the server, said by the command as the server says it.
     const bad = path.join(mkdtempSync(path.join(tmpdir(), 'pa-knowledge-bad-')), 'notes.docx');
     writeFileSync(bad, 'PK');
     const failed = await runCli(['add', bad], withKey);
     assert.equal(failed.code, 1);
-    assert.match(failed.stderr, /error: notes\.docx: "\.docx" files are not supported; use \.md/);
+    assert.match(failed.stderr, /error: notes\.docx: not a readable Word document \(it is not a zip archive, or it is cut short, so it is no \.docx\)\n/);
 
     const reindexed = await runCli(['reindex', '--all'], withKey);
     assert.equal(reindexed.stdout.trim(), 're-embedded 5 documents with text-embedding-3-small');
