@@ -1,18 +1,25 @@
 // `phone-assistant knowledge` run as an owner runs it, on PGlite in a fresh DATA_DIR, with embeddings from the stand-in.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { killAndWait, track } from '../helpers/child-processes.ts';
 import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
+import { createTestDatabase, pgSkip, type TestDatabase } from '../helpers/postgres.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
+const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
+
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runProcess(process.execPath, ['cli/main.ts', 'knowledge', ...args], env);
+}
+
+function runProcess(command: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   // A clean environment, so that the developer's own DATABASE_URL or keys cannot change the outcome.
-  const child = track(spawn(process.execPath, ['cli/main.ts', 'knowledge', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env } }));
+  const child = track(spawn(command, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env } }));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -110,6 +117,17 @@ describe('phone-assistant knowledge', () => {
     assert.match(found.stdout, /^1\. score 0\.\d{4} \(.*\) — Aftercare instructions > Po extrakcii zuba \[sk\]\n {3}Dve hodiny nejedzte/);
   });
 
+  it('draws a progress bar on a terminal instead of the per-document lines', { skip: HAS_SCRIPT ? false : 'script(1) from util-linux is not installed' }, async () => {
+    // script(1) gives the command a pseudo-terminal, so stderr is a TTY as in an owner's shell.
+    const own = { ...env, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'pa-knowledge-cli-tty-')), TERM: 'xterm' };
+    const command = `"${process.execPath}" cli/main.ts knowledge add knowledge/sample/faq.md`;
+    const terminal = await runProcess('script', ['-q', '-e', '-c', command, '/dev/null'], own);
+    assert.equal(terminal.code, 0, terminal.stdout);
+    assert.match(terminal.stdout, /embedding faq\.md \[█+\] 8\/8/, 'the bar, full once every passage is embedded');
+    assert.doesNotMatch(terminal.stdout, /embedding faq\.md: 8\/8/, 'not the line written when stderr is piped');
+    assert.match(terminal.stdout, /faq\.md: added, 8 passages/);
+  });
+
   it('re-embeds every document when the embedding model changes', async () => {
     const reindexed = await runCli(['reindex'], { ...env, EMBEDDING_MODEL: 'another-model' });
     assert.equal(reindexed.code, 0, reindexed.stderr);
@@ -179,5 +197,41 @@ describe('phone-assistant knowledge while the server runs on the same embedded d
     assert.equal((await runCli(['remove', id], withKey)).stdout.trim(), `removed ${id}`);
     const again = await runCli(['remove', id], withKey);
     assert.match(again.stderr, new RegExp(`no document with id ${id}; knowledge list shows them`));
+  });
+});
+
+describe('phone-assistant knowledge on PostgreSQL (DATABASE_URL) while the server runs on it', { skip: await pgSkip() }, () => {
+  let standIn: LlmStandIn;
+  let database: TestDatabase;
+  let server: ServerProcess;
+  let env: Record<string, string>;
+
+  before(async () => {
+    standIn = await startLlmStandIn();
+    database = (await createTestDatabase())!;
+    env = { DATABASE_URL: database.url, OPENAI_BASE_URL: standIn.openaiBaseUrl, OPENAI_API_KEY: 'sk-test' };
+    server = await startServerProcess({ ...env, API_KEY: 'knowledge-cli-key-0123456789' });
+  });
+  after(async () => {
+    if (server) await killAndWait(server.child);
+    await database?.drop();
+    await standIn?.close();
+  });
+
+  it('adds to the database itself, and the running server answers from what it added', async () => {
+    // No API_KEY: a server holds no lock on PostgreSQL, so the command works on the database directly.
+    const added = await runCli(['add', 'knowledge/sample/cennik.md'], env);
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stderr, /^knowledge base in PostgreSQL \(DATABASE_URL\); retrieval: full text \+ exact vectors/);
+    assert.match(added.stdout, /^cennik\.md: added, 5 passages/);
+
+    const served = await fetch(`${server.url}/v1/knowledge/search?${new URLSearchParams({ q: 'Koľko stojí bielenie zubov?', language: 'sk' })}`, {
+      headers: { authorization: 'Bearer knowledge-cli-key-0123456789' },
+    });
+    assert.match(((await served.json()) as { items: { text: string }[] }).items[0]!.text, /Bielenie zubov v ambulancii; Cena: 250 €/);
+    // The server said once, when it started, which vector store it uses.
+    const said = server.output().split('\n').filter((line) => line.includes('"msg":"knowledge base ready"'));
+    assert.equal(said.length, 1, server.output());
+    assert.match(said[0]!, /"retrieval":"full text \+ exact vectors \(real\[\] in the database\), embeddings from text-embedding-3-small"/);
   });
 });
