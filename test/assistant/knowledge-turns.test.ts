@@ -107,4 +107,26 @@ describe('knowledge in the conversation', () => {
     assert.deepEqual(heard.says, ['We have contracts with VšZP, Dôvera and Union.']);
     assert.match(passagesOf(systemPrompt(standIn, 0)), /^\[1\] Frequently asked questions > Insurance\nDo you take my health insurance\? We have contracts with all three Slovak health insurers/);
   });
+
+  it('a Twilio voice turn: a question the documents do not cover gets no passage', async () => {
+    const call = new PhoneCall(server.url);
+    const greeting = await call.start();
+    standIn.enqueue({ text: "I'm sorry, I don't know that. May I take a message?" });
+    const heard = await call.say(greeting.gatherAction!, 'Do you sell used cars?');
+    assert.deepEqual(heard.says, ["I'm sorry, I don't know that. May I take a message?"]);
+    const prompt = systemPrompt(standIn, 0);
+    assert.equal(passagesOf(prompt), '-');
+    assert.match(prompt, /say plainly that you do not know and offer to take a message/);
+  });
+
+  it('a Twilio voice turn: a retrieval that hangs does not hold the turn', async () => {
+    const call = new PhoneCall(server.url);
+    const greeting = await call.start();
+    standIn.enqueueEmbedding({ hangMs: 60_000 });
+    standIn.enqueue({ text: 'Whitening costs 250 euros.' });
+    const heard = await call.say(greeting.gatherAction!, 'How much is whitening?');
+    assert.deepEqual(heard.says, ['Whitening costs 250 euros.']);
+    assert.equal(passagesOf(systemPrompt(standIn, 0)), '-');
+    assert.ok(logLines.some((line) => line.includes('knowledge retrieval passed its deadline; answering without passages')));
+  });
 });
