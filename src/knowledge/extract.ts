@@ -2,7 +2,6 @@
 import { convert, type DomNode, type FormatCallback } from 'html-to-text';
 import { marked, type Token, type Tokens } from 'marked';
 import { extractTextItems, getDocumentProxy, type StructuredTextItem } from 'unpdf';
-import { docxToHtml } from './docx.ts';
 import { KnowledgeInputError, type DocumentFormat } from './formats.ts';
 
 export interface Section {
@@ -17,11 +16,17 @@ export async function extractSections(name: string, format: DocumentFormat, byte
     format === 'pdf'
       ? await pdfSections(name, bytes)
       : format === 'docx'
-        ? headedTextSections(htmlToText(await docxToHtml(name, bytes)))
+        ? headedTextSections(htmlToText(await readDocx(name, bytes)))
         : textSections(format, decodeUtf8(name, bytes));
   const kept = sections.filter((section) => section.paragraphs.length > 0);
   if (kept.length === 0) throw new KnowledgeInputError('empty', `${name}: no text found in it`);
   return kept;
+}
+
+// mammoth takes a few hundred ms to load: only a Word document pays for it.
+async function readDocx(name: string, bytes: Uint8Array): Promise<string> {
+  const { docxToHtml } = await import('./docx.ts');
+  return docxToHtml(name, bytes);
 }
 
 function decodeUtf8(name: string, bytes: Uint8Array): string {
