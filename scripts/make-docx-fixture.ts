@@ -1,5 +1,6 @@
 // Writes test/fixtures/aftercare.docx, a small Word document for the .docx ingestion tests (run once; the file is committed).
-// Run: node scripts/make-docx-fixture.ts   (the `docx` devDependency writes real OOXML with Word's heading styles)
+// Run: node scripts/make-docx-fixture.ts   (the `docx` devDependency writes real OOXML with Word's heading styles). Running it again
+// writes the same parts; only the dates in docProps/core.xml and the zip entries differ.
 import { writeFileSync } from 'node:fs';
 import { Document, HeadingLevel, Packer, Paragraph, Table, TableCell, TableRow, TextRun } from 'docx';
 
