@@ -3,8 +3,13 @@ import type { Logger } from 'pino';
 import { DbUnavailableError, type Db } from '../db/db.ts';
 import { claimJobs, completeJob, failJob, type OutboxJob } from '../db/outbox-repo.ts';
 
-/** Does a job's work; throws to have it retried, or PermanentJobError when a retry cannot help. */
-export type JobHandler = (job: OutboxJob, signal: AbortSignal) => Promise<void>;
+/**
+ * Does a job's work; throws to have it retried, or PermanentJobError when a retry cannot help.
+ * `givenUp`, when set, is told once the job will not run again, to record that where it shows.
+ */
+export type JobHandler = ((job: OutboxJob, signal: AbortSignal) => Promise<void>) & {
+  givenUp?: (job: OutboxJob, reason: string) => Promise<void>;
+};
 
 export class PermanentJobError extends Error {
   constructor(message: string) {
@@ -31,6 +36,8 @@ export interface OutboxWorkerDeps {
 export interface OutboxWorker {
   /** One claim and run; resolves with how many jobs it ran. */
   runOnce(): Promise<number>;
+  /** Runs due jobs now rather than at the next poll: a job was just enqueued (and committed) that should not wait. */
+  nudge(): void;
   /** Stops polling and waits for jobs under way (their handlers are told to stop). */
   stop(): Promise<void>;
 }
@@ -66,6 +73,8 @@ export function startOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       const delayMs = retryDelayMs(job.attempts, firstRetryDelayMs, maxRetryDelayMs);
       const giveUp = error instanceof PermanentJobError || Date.now() - job.createdAt.getTime() + delayMs > retryWindowMs;
       log.warn({ jobId: job.id, kind: job.kind, attempt: job.attempts, error: message, retryInMs: giveUp ? null : delayMs }, giveUp ? 'job given up' : 'job failed; retrying later');
+      // Before the job is marked: should this instance die in between, the job runs again and is told again.
+      if (giveUp && handler?.givenUp) await handler.givenUp(job, message);
       await failJob(db, job.id, message, giveUp ? null : delayMs);
     }
   }
@@ -81,8 +90,10 @@ export function startOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     return running;
   }
 
+  /** (Re)sets the one pending wake-up. */
   function schedule(delayMs: number): void {
     if (stopping.signal.aborted) return;
+    clearTimeout(timer);
     timer = setTimeout(() => {
       runOnce()
         // A full batch suggests more are due: go on at once.
@@ -96,9 +107,16 @@ export function startOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     timer.unref();
   }
 
+  function nudge(): void {
+    // A pass under way may have claimed before the new job was committed: another follows it at once.
+    if (running) void running.catch(() => undefined).finally(() => schedule(0));
+    else schedule(0);
+  }
+
   schedule(deps.pollIntervalMs);
   return {
     runOnce,
+    nudge,
     async stop() {
       stopping.abort();
       clearTimeout(timer);
