@@ -1,7 +1,7 @@
-// Runs due outbox jobs: claims a batch, runs each, and records success, a retry with backoff, or giving up.
+// Runs due outbox jobs: claims a batch, runs each, and records success, a retry with backoff, or giving up; now and then deletes old finished ones.
 import type { Logger } from 'pino';
 import { DbUnavailableError, type Db } from '../db/db.ts';
-import { claimJobs, completeJob, failJob, type OutboxJob } from '../db/outbox-repo.ts';
+import { claimJobs, completeJob, deleteFinishedJobs, failJob, type OutboxJob } from '../db/outbox-repo.ts';
 
 /**
  * Does a job's work; throws to have it retried, or PermanentJobError when a retry cannot help.
@@ -31,7 +31,21 @@ export interface OutboxWorkerDeps {
   /** The first retry's delay; each next one doubles, up to `maxRetryDelayMs`. */
   firstRetryDelayMs?: number;
   maxRetryDelayMs?: number;
+  /** Deleting finished jobs: how often (per instance), how long each kind is kept, how many one statement deletes. */
+  cleanup?: Partial<CleanupOptions>;
 }
+
+export interface CleanupOptions {
+  intervalMs: number;
+  doneRetentionMs: number;
+  failedRetentionMs: number;
+  batchSize: number;
+  /** Bounds one clean-up; what is left goes at the next. */
+  maxBatches: number;
+}
+
+const DAY_MS = 24 * 60 * 60_000;
+const DEFAULT_CLEANUP: CleanupOptions = { intervalMs: 60 * 60_000, doneRetentionMs: 7 * DAY_MS, failedRetentionMs: 30 * DAY_MS, batchSize: 500, maxBatches: 20 };
 
 export interface OutboxWorker {
   /** One claim and run; resolves with how many jobs it ran. */
@@ -58,7 +72,9 @@ export function startOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const firstRetryDelayMs = deps.firstRetryDelayMs ?? 5_000;
   const maxRetryDelayMs = deps.maxRetryDelayMs ?? 60 * 60_000;
   const batchSize = deps.batchSize ?? 10;
+  const cleanup: CleanupOptions = { ...DEFAULT_CLEANUP, ...deps.cleanup };
   const stopping = new AbortController();
+  let lastCleanupMs: number | null = null;
   let running: Promise<number> | undefined;
   let timer: NodeJS.Timeout | undefined;
 
@@ -79,9 +95,23 @@ export function startOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     }
   }
 
+  /** Finished jobs would otherwise pile up for ever: a few bounded DELETEs, at most once per interval. */
+  async function cleanUpIfDue(): Promise<void> {
+    if (lastCleanupMs !== null && Date.now() - lastCleanupMs < cleanup.intervalMs) return;
+    lastCleanupMs = Date.now();
+    let deleted = 0;
+    for (let batch = 0; batch < cleanup.maxBatches && !stopping.signal.aborted; batch += 1) {
+      const n = await deleteFinishedJobs(db, { doneRetentionMs: cleanup.doneRetentionMs, failedRetentionMs: cleanup.failedRetentionMs, limit: cleanup.batchSize });
+      deleted += n;
+      if (n < cleanup.batchSize) break;
+    }
+    if (deleted > 0) log.info({ deleted }, 'finished outbox jobs deleted');
+  }
+
   async function pass(): Promise<number> {
     const jobs = await claimJobs(db, batchSize, leaseMs);
     await Promise.all(jobs.map((job) => runJob(job).catch((err: unknown) => log.error({ err, jobId: job.id }, 'job outcome not recorded; it runs again after its lease'))));
+    await cleanUpIfDue().catch((err: unknown) => log.warn({ err }, 'finished outbox jobs could not be deleted; trying again later'));
     return jobs.length;
   }
 
