@@ -1,6 +1,7 @@
 // Customers: one record per phone number (E.164), recognised when they call or write again.
 import type { Language } from '../config.ts';
 import type { Queryable } from '../db/db.ts';
+import { SMS_SEND_JOB } from '../jobs/outgoing-sms.ts';
 
 export interface Customer {
   id: string;
@@ -40,19 +41,18 @@ function toCustomer(row: CustomerRow): Customer {
 }
 
 /**
- * The caller's record, created on first contact; every turn moves the last contact on, keeps the
- * language they speak, and the first turn of each new conversation counts it. One statement, so a
- * turn pays one round trip. `previousConversations` is the count before this conversation.
+ * The caller's record on each turn: moves the last contact on and keeps the language they speak.
+ * The conversation itself was counted when it was created (src/db/customer-contact.ts); a record
+ * missing for any reason is created here, counting it. One statement, so a turn pays one round
+ * trip. `previousConversations` is the count before this conversation.
  */
 export async function recordContact(db: Queryable, phone: string, conversationId: string, language?: Language): Promise<Customer & { previousConversations: number }> {
   const { rows } = await db.query<CustomerRow & { previous_conversations: number }>(
     `INSERT INTO customers AS c (phone, language, conversation_count, last_conversation_id) VALUES ($1, $3, 1, $2)
      ON CONFLICT (phone) DO UPDATE SET
        last_contact_at = now(),
-       language = coalesce(EXCLUDED.language, c.language),
-       conversation_count = c.conversation_count + (c.last_conversation_id IS DISTINCT FROM $2)::int,
-       last_conversation_id = $2
-     RETURNING ${COLUMNS}, conversation_count - 1 AS previous_conversations`,
+       language = coalesce(EXCLUDED.language, c.language)
+     RETURNING ${COLUMNS}, greatest(conversation_count - 1, 0) AS previous_conversations`,
     [phone, conversationId, language ?? null],
   );
   const row = rows[0]!;
@@ -123,7 +123,9 @@ export interface ErasureReport {
   appointments: number;
   callbackRequests: number;
   webhookReplies: number;
-  /** Business events and owner texts still kept in the outbox that name the caller or one of their conversations. */
+  /** Texts to the caller (outgoing_sms), sent or not. */
+  texts: number;
+  /** Business events, owner texts and texts to the caller still kept in the outbox that name the caller or one of their conversations. */
   events: number;
 }
 
@@ -142,15 +144,19 @@ export async function eraseCustomer(tx: Queryable, id: string): Promise<ErasureR
   const appointments = await count(`DELETE FROM appointments WHERE customer_id = $1`, id);
   const messages = await count(`DELETE FROM conversation_messages WHERE conversation_id IN (${ofCaller})`, phone);
   const webhookReplies = await count(`DELETE FROM webhook_replies WHERE conversation_id IN (${ofCaller})`, phone);
+  const callersTexts = `SELECT id FROM outgoing_sms WHERE to_phone = $1 OR conversation_id IN (${ofCaller})`;
   // Events carry the number and conversation ids inside their JSON: found by text, as erasure is rare.
+  // A text's sending job names only the text.
   const events = await count(
     `DELETE FROM outbox_jobs WHERE strpos(payload::text, $1) > 0
-       OR EXISTS (SELECT 1 FROM conversations c WHERE c.caller = $1 AND strpos(outbox_jobs.payload::text, c.id::text) > 0)`,
+       OR EXISTS (SELECT 1 FROM conversations c WHERE c.caller = $1 AND strpos(outbox_jobs.payload::text, c.id::text) > 0)
+       OR (kind = '${SMS_SEND_JOB}' AND payload->>'smsId' IN (SELECT id::text FROM (${callersTexts}) t))`,
     phone,
   );
+  const texts = await count(`DELETE FROM outgoing_sms WHERE id IN (${callersTexts})`, phone);
   const conversations = await count(`DELETE FROM conversations WHERE caller = $1`, phone);
   const removed = await count(`DELETE FROM customers WHERE id = $1`, id);
-  return { customer: removed, conversations, messages, appointments, callbackRequests, webhookReplies, events };
+  return { customer: removed, conversations, messages, appointments, callbackRequests, webhookReplies, texts, events };
 }
 
 export interface CustomerConversation {

@@ -1,7 +1,7 @@
 // A short text to the owner (OWNER_NOTIFY_NUMBER) for a call-back request or a failed hand-over, sent through Twilio's REST API.
 import type { Logger } from 'pino';
 import { clipText } from '../clean-text.ts';
-import type { SmsSender } from '../twilio/rest-client.ts';
+import { isPermanentTwilioError, type SmsSender } from '../twilio/rest-client.ts';
 import { parseEvent, type BusinessEvent } from './business-events.ts';
 import { PermanentJobError, type JobHandler } from './outbox-worker.ts';
 
@@ -30,12 +30,6 @@ export function ownerSmsText(event: BusinessEvent): string {
   return clipText(`${asked}${message ? `: ${message}` : ''}`, OWNER_SMS_MAX, 'utf16');
 }
 
-/** Twilio refuses for good with a 4xx (a wrong number, an unverified sender); 429 and 5xx pass. */
-function isPermanent(error: unknown): boolean {
-  const status = (error as { status?: unknown }).status;
-  return typeof status === 'number' && status >= 400 && status < 500 && status !== 429;
-}
-
 export function ownerSmsHandler(deps: OwnerSmsDeps): JobHandler {
   return async (job) => {
     if (!deps.sms || !deps.to) return;
@@ -44,7 +38,7 @@ export function ownerSmsHandler(deps: OwnerSmsDeps): JobHandler {
       const sent = await deps.sms.sendSms(deps.to, ownerSmsText(event));
       deps.log.info({ eventId: event.id, type: event.type, messageSid: sent.sid }, 'owner notified by SMS');
     } catch (error) {
-      if (isPermanent(error)) throw new PermanentJobError(`Twilio refused the owner SMS: ${(error as Error).message}`);
+      if (isPermanentTwilioError(error)) throw new PermanentJobError(`Twilio refused the owner SMS: ${(error as Error).message}`);
       throw error;
     }
   };
