@@ -64,10 +64,10 @@ export function callRecordView(access: { baseUrl: string; apiKey: string | undef
     async showAftermath(summaryWaitMs = SUMMARY_WAIT_MS) {
       let record = await load();
       if (record) printNew(record.texts);
-      if (record && !record.summary) {
+      if (record && !record.summary && !record.summarized_at) {
         noteLine(`(waiting up to ${Math.round(summaryWaitMs / 1000)} s for the call's summary, written by a background job …)`);
         const deadline = Date.now() + summaryWaitMs;
-        while (record && !record.summary && Date.now() < deadline) {
+        while (!record.summary && !record.summarized_at && Date.now() < deadline) {
           await new Promise((resolve) => setTimeout(resolve, SUMMARY_POLL_MS));
           record = (await load()) ?? record;
           if (unavailable) break;
@@ -83,8 +83,10 @@ export function callRecordView(access: { baseUrl: string; apiKey: string | undef
         const note = TEXT_STATUS_NOTES[text.status];
         if (note) noteLine(`(the text message "${excerpt(text.body)}" ${note})`);
       }
+      const later = `GET ${access.baseUrl}/v1/calls/${record.id}`;
       if (record.summary) printSummary(record.summary);
-      else noteLine(`(no summary yet; it appears later in GET ${access.baseUrl}/v1/calls/${record.id})`);
+      else if (record.summarized_at) noteLine(`(the server wrote no summary of this call: it has no LLM, or the LLM failed; the transcript is in ${later})`);
+      else noteLine(`(no summary yet; it appears later in ${later})`);
     },
   };
 }

@@ -307,7 +307,7 @@ const SUMMARY = { caller: 'Ann', intent: 'Book a check-up', outcome: 'Booked for
  * The server's /v1 view of the call as it goes: the confirmation text appears once the booking turn
  * was posted, and the summary `summaryAfterPolls` reads after the final status (never when null).
  */
-function bookingApi(options: { summaryAfterPolls: number | null; textStatus: string }): ApiScript {
+function bookingApi(options: { summaryAfterPolls: number | null; textStatus: string; noSummary?: boolean }): ApiScript {
   let pollsAfterStatus = 0;
   return (path, received) => {
     const callSid = received[0]?.params.CallSid ?? '';
@@ -318,7 +318,8 @@ function bookingApi(options: { summaryAfterPolls: number | null; textStatus: str
     if (ended) pollsAfterStatus += 1;
     const summarized = ended && options.summaryAfterPolls !== null && pollsAfterStatus > options.summaryAfterPolls;
     const texts = booked ? [{ id: 't1', to: '+14155550100', body: CONFIRMATION, status: ended ? options.textStatus : 'pending', created_at: '2026-12-01T10:00:00Z', sent_at: null }] : [];
-    return { status: 200, json: { id: CALL_ID, call_sid: callSid, summary: summarized ? SUMMARY : null, texts, transfers: [], messages: [] } };
+    const summarizedAt = summarized ? '2026-12-01T10:01:00Z' : null;
+    return { status: 200, json: { id: CALL_ID, call_sid: callSid, summary: summarized && !options.noSummary ? SUMMARY : null, summarized_at: summarizedAt, texts, transfers: [], messages: [] } };
   };
 }
 
@@ -379,6 +380,20 @@ describe('phone-assistant call, the texts and summary the server kept', () => {
       assert.match(result.stdout, /call ended\n$/);
       assert.equal(result.stderr.match(/cannot be shown: the server refused API_KEY \(401\)/g)?.length, 1, result.stderr);
       assert.equal(standIn.apiRequests.length, 1);
+    } finally {
+      await standIn.close();
+    }
+  });
+
+  it('stops waiting as soon as the server says it wrote no summary (no LLM)', async () => {
+    const standIn = await startStandIn(BOOKING_SCRIPT, bookingApi({ summaryAfterPolls: 1, textStatus: 'sent', noSummary: true }));
+    try {
+      const result = await runCli(['call', '--url', standIn.url, '--token', TOKEN], { stdin: 'Book me in\nbye\n', env: { API_KEY } });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /call ended\n$/);
+      assert.ok(result.stderr.includes(`the server wrote no summary of this call: it has no LLM, or the LLM failed; the transcript is in GET ${standIn.url}/v1/calls/${CALL_ID}`), result.stderr);
+      // The call, read after each turn, then once to look and once more to see it done: no polling past that.
+      assert.equal(standIn.apiRequests.filter((request) => request.path === `/v1/calls/${CALL_ID}`).length, 4);
     } finally {
       await standIn.close();
     }
