@@ -25,6 +25,7 @@ import { startSpoolReplayer } from './jobs/spool-replayer.ts';
 import { startOutboxWorker, type OutboxWorker } from './jobs/outbox-worker.ts';
 import { OWNER_SMS_JOB, WEBHOOK_JOB } from './jobs/business-events.ts';
 import { ownerSmsHandler } from './jobs/owner-sms.ts';
+import { SMS_SEND_JOB, smsSendHandler } from './jobs/outgoing-sms.ts';
 import { webhookHandler } from './jobs/webhook-delivery.ts';
 import { SUMMARY_JOB, summaryHandler } from './jobs/summaries.ts';
 import { createLanguageModel } from './llm/provider.ts';
@@ -60,7 +61,7 @@ export interface App {
   db: Db;
   knowledge: KnowledgeBase;
   metrics: Metrics;
-  /** Background jobs in the database: business webhooks, summaries. */
+  /** Background jobs in the database: business webhooks, summaries, texts to callers and the owner. */
   outbox: OutboxWorker;
   /** Requests and voice turns still running: what a shutdown past its bound cuts off. */
   pending(): PendingWork;
@@ -102,6 +103,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
       [WEBHOOK_JOB]: webhookHandler(config.businessWebhook, logger),
       [SUMMARY_JOB]: summaryHandler({ db, model, log: logger, language: config.defaultLanguage }),
       [OWNER_SMS_JOB]: ownerSmsHandler({ sms: twilioSms, to: config.ownerNotifyNumber, log: logger }),
+      [SMS_SEND_JOB]: smsSendHandler({ db, sms: twilioSms, log: logger }),
     },
   });
   fastify.addHook('onClose', async () => {
@@ -122,7 +124,14 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   const knowledge = observedKnowledge(createKnowledgeBase({ db, config, log: logger, observer: metrics }), metrics);
   logger.info({ retrieval: knowledge.description }, 'knowledge base ready');
 
-  const bookingNotifier = twilioSms ? createSmsBookingNotifier({ sms: twilioSms, businessName: profile.name, timeZone: profile.timezone, log: logger }) : null;
+  // Without a Twilio account the confirmations are still recorded (not_configured), to show what would have gone.
+  const bookingNotifier = createSmsBookingNotifier({
+    businessName: profile.name,
+    timeZone: profile.timezone,
+    sendingConfigured: twilioSms !== null,
+    wake: () => outbox.nudge(),
+    log: logger,
+  });
   const assistant = createAssistant({
     db,
     model,
@@ -137,7 +146,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
       source: { search: (query, language, signal) => knowledge.search(query, language, config.knowledge.passages, signal) },
       deadlineMs: config.knowledge.retrievalDeadlineMs,
     },
-    ...(bookingNotifier ? { bookingNotifier } : {}),
+    bookingNotifier,
   });
 
   const probes = {

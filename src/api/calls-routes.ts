@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { LANGUAGES } from '../config.ts';
 import { findConversationSummary, listConversations, type ConversationSummary } from '../db/call-history-repo.ts';
 import { loadRecentMessages } from '../db/conversations-repo.ts';
+import { listConversationSms, type OutgoingSms } from '../db/outgoing-sms-repo.ts';
 import { loadSummary } from '../db/summaries-repo.ts';
 import { listTransfers, type Transfer } from '../db/transfers-repo.ts';
 import type { Db } from '../db/db.ts';
@@ -23,6 +24,11 @@ const callsQuery = z
       .string()
       .regex(/^[a-z-]{1,32}$/, { error: 'must be a status such as active, in-progress, completed, no-answer' })
       .optional(),
+    call_sid: z
+      .string()
+      .regex(/^CA[0-9a-fA-F]{32}$/, { error: 'must be a Twilio CallSid (CA and 32 hex digits)' })
+      .optional()
+      .describe("A voice call's Twilio CallSid: finds the conversation of that call"),
     from: dateBound('from'),
     to: dateBound('to'),
   })
@@ -64,9 +70,21 @@ const transfer = z.object({
   duration_seconds: z.number().int().nullable().describe('How long the caller talked to the person'),
 });
 
+const text = z.object({
+  id: z.string(),
+  to: z.string().describe('The recipient in E.164'),
+  body: z.string(),
+  status: z
+    .enum(['pending', 'sent', 'failed', 'not_configured'])
+    .describe('pending (being sent, or retried), sent (Twilio accepted it), failed (given up), not_configured (no Twilio account: kept, never sent)'),
+  created_at: z.date(),
+  sent_at: z.date().nullable(),
+});
+
 const callDetail = callSummary.extend({
   summary: conversationSummary,
   transfers: z.array(transfer).describe('Hand-overs to a person, oldest first'),
+  texts: z.array(text).describe('Text messages to the caller decided in this conversation (booking confirmations), oldest first'),
   messages: z.array(transcriptEntry),
 });
 
@@ -76,6 +94,15 @@ const toTransfer = (t: Transfer): z.output<typeof transfer> => ({
   started_at: t.startedAt,
   ended_at: t.endedAt,
   duration_seconds: t.durationSeconds,
+});
+
+const toText = (sms: OutgoingSms): z.output<typeof text> => ({
+  id: sms.id,
+  to: sms.to,
+  body: sms.body,
+  status: sms.status,
+  created_at: sms.createdAt,
+  sent_at: sms.sentAt,
 });
 
 function toSummary(c: ConversationSummary): z.output<typeof callSummary> {
@@ -104,8 +131,8 @@ export function registerCallsRoutes(app: FastifyInstance, deps: { db: Db }): voi
       response: { 200: callsPage.describe('A page of conversations; next_cursor is null on the last page') },
     },
     handler: async (request) => {
-      const { limit, cursor, ...filter } = request.query;
-      const page = await listConversations(deps.db, filter, { limit, after: cursor });
+      const { limit, cursor, call_sid: callSid, ...filter } = request.query;
+      const page = await listConversations(deps.db, { ...filter, ...(callSid ? { callSid } : {}) }, { limit, after: cursor });
       return { items: page.items.map(toSummary), next_cursor: page.next ? encodeCursor(page.next) : null };
     },
   });
@@ -120,15 +147,17 @@ export function registerCallsRoutes(app: FastifyInstance, deps: { db: Db }): voi
     handler: async (request) => {
       const conversation = await findConversationSummary(deps.db, request.params.id);
       if (!conversation) throw new HttpError(404, 'not_found', `No conversation with id ${request.params.id}.`);
-      const [transcript, summary, transfers] = await Promise.all([
+      const [transcript, summary, transfers, texts] = await Promise.all([
         loadRecentMessages(deps.db, conversation.id),
         loadSummary(deps.db, conversation.id),
         listTransfers(deps.db, conversation.id),
+        listConversationSms(deps.db, conversation.id),
       ]);
       return {
         ...toSummary(conversation),
         summary: summary?.summary ?? null,
         transfers: transfers.map(toTransfer),
+        texts: texts.map(toText),
         messages: transcript.map(toTranscriptEntry),
       };
     },

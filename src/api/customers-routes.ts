@@ -56,6 +56,7 @@ const erasure = z.object({
       appointments: z.number(),
       callback_requests: z.number(),
       webhook_replies: z.number(),
+      texts: z.number().describe('Texts to the caller (booking confirmations)'),
       events: z.number(),
     })
     .describe('How many records of each kind were removed'),
@@ -131,7 +132,7 @@ export function registerCustomersRoutes(app: FastifyInstance, deps: { db: Db; ti
 
   api.delete('/v1/customers/:id', {
     schema: {
-      summary: 'Erase a customer and everything kept under their number: conversations, messages, appointments, callback requests',
+      summary: 'Erase a customer and everything kept under their number: conversations, messages, appointments, callback requests, texts',
       tags: ['customers'],
       params: customerParams,
       response: { 200: erasure.describe('Erased; counts of what was removed'), 404: errorResponse('No customer has this id (not_found)') },

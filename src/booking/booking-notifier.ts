@@ -1,5 +1,6 @@
-// What the assistant tells after a booking: the transport that sends the confirmation is wired in from outside.
+// What the assistant tells after a booking: the confirmation is recorded with the booking and sent in the background.
 import type { Language } from '../config.ts';
+import type { Queryable } from '../db/db.ts';
 
 export interface BookingConfirmation {
   phone: string;
@@ -8,12 +9,23 @@ export interface BookingConfirmation {
   /** ISO 8601 with the business's offset. */
   start: string;
   appointmentId: string;
+  /** The conversation in which the booking was made. */
+  conversationId: string;
 }
 
-/** What became of the confirmation: the model may tell the caller a text is on its way, or that none could be sent. */
-export type ConfirmationOutcome = 'sent' | 'failed' | 'not_sent';
+/**
+ * What became of the confirmation, as the model reads it: `on_its_way` (recorded, sent within
+ * moments), `not_configured` (no Twilio account to text from; kept to show what would have gone),
+ * `not_sent` (no number a text could reach, or it could not be recorded).
+ */
+export type ConfirmationOutcome = 'on_its_way' | 'not_configured' | 'not_sent';
 
 export interface BookingNotifier {
-  /** Never throws: a confirmation that cannot be sent must not undo or fail the booking. */
-  appointmentBooked(confirmation: BookingConfirmation): Promise<ConfirmationOutcome>;
+  /**
+   * Records the confirmation in the booking's own transaction. Never throws, and never spoils the
+   * transaction: a confirmation that cannot be recorded must not undo or fail the booking.
+   */
+  appointmentBooked(tx: Queryable, confirmation: BookingConfirmation): Promise<ConfirmationOutcome>;
+  /** Once the booking has committed: starts sending what was recorded rather than waiting for the next poll. */
+  committed(): void;
 }

@@ -83,8 +83,17 @@ export interface BookingRequest {
   now: Date;
 }
 
-/** Books the slot, or says why not; a slot someone else took comes back with the next free ones. */
-export async function bookSlot(db: Db, profile: BookingProfile, request: BookingRequest, format: (d: Date) => string): Promise<Appointment | BookingRefusal> {
+/**
+ * Books the slot, or says why not; a slot someone else took comes back with the next free ones.
+ * `onBooked` runs in the booking's transaction (the confirmation text is recorded there).
+ */
+export async function bookSlot(
+  db: Db,
+  profile: BookingProfile,
+  request: BookingRequest,
+  format: (d: Date) => string,
+  onBooked?: (tx: Queryable, appointment: Appointment) => Promise<void>,
+): Promise<Appointment | BookingRefusal> {
   const { service, start, now } = request;
   if (!isOffered(profile, service, start, now)) return notOffered(db, profile, service, start, now, format);
   const booked = await db.transaction(async (tx) => {
@@ -97,6 +106,7 @@ export async function bookSlot(db: Db, profile: BookingProfile, request: Booking
     );
     // In the booking's own transaction: the business hears of every booking that stands, and of no other.
     if (appointment) await enqueueEvent(tx, 'appointment.booked', appointmentEvent(appointment, request.conversationId));
+    if (appointment && onBooked) await onBooked(tx, appointment);
     return appointment;
   });
   if (booked) return booked;

@@ -1,13 +1,9 @@
-// Booking confirmations by SMS in the caller's language; a text that cannot be sent is logged, never fatal.
+// Booking confirmations by SMS in the caller's language: recorded with the booking, sent by the outbox (sms.send).
 import type { Logger } from 'pino';
 import type { BookingConfirmation, BookingNotifier } from './booking-notifier.ts';
 import type { Language } from '../config.ts';
+import { queueSms } from '../jobs/outgoing-sms.ts';
 import { isE164, maskPhone } from '../phone.ts';
-
-/** Sends one text; the transport (Twilio's REST API) is wired in by the app. */
-export interface SmsSend {
-  sendSms(to: string, body: string): Promise<{ sid: string }>;
-}
 
 const LOCALES: Record<Language, string> = { en: 'en-GB', ru: 'ru-RU', uk: 'uk-UA', sk: 'sk-SK' };
 
@@ -24,23 +20,37 @@ export function confirmationText(confirmation: Pick<BookingConfirmation, 'langua
   return TEMPLATES[confirmation.language](business, confirmation.service, when);
 }
 
-export function createSmsBookingNotifier(deps: { sms: SmsSend; businessName: string; timeZone: string; log: Logger }): BookingNotifier {
+export interface SmsBookingNotifierDeps {
+  businessName: string;
+  timeZone: string;
+  /** Whether a Twilio account and number are there to send from; without, texts are kept as not_configured. */
+  sendingConfigured: boolean;
+  /** Wakes the outbox worker so the text goes out now. */
+  wake(): void;
+  log: Logger;
+}
+
+export function createSmsBookingNotifier(deps: SmsBookingNotifierDeps): BookingNotifier {
   return {
-    async appointmentBooked(confirmation) {
-      const log = deps.log.child({ appointmentId: confirmation.appointmentId, phone: maskPhone(confirmation.phone) });
+    async appointmentBooked(tx, confirmation) {
       // A softphone or SIP caller has no number a text could reach.
       if (!isE164(confirmation.phone)) return 'not_sent';
+      const body = confirmationText(confirmation, deps.businessName, deps.timeZone);
+      // A savepoint, so a failure here leaves the booking's transaction usable and the booking standing.
+      await tx.query('SAVEPOINT booking_confirmation');
       try {
-        const { sid } = await deps.sms.sendSms(confirmation.phone, confirmationText(confirmation, deps.businessName, deps.timeZone));
-        log.info({ messageSid: sid }, 'booking confirmation sent');
-        return 'sent';
+        await queueSms(tx, { conversationId: confirmation.conversationId, appointmentId: confirmation.appointmentId, to: confirmation.phone, body }, deps.sendingConfigured);
+        await tx.query('RELEASE SAVEPOINT booking_confirmation');
+        return deps.sendingConfigured ? 'on_its_way' : 'not_configured';
       } catch (error) {
-        // Twilio's error text can quote the number, so only its status and code are logged; a network error has neither.
-        const { status, code } = error as { status?: number; code?: number | string };
-        const detail = status === undefined ? { error: error instanceof Error ? error.message : String(error) } : {};
-        log.warn({ status, code, ...detail }, 'booking confirmation could not be sent; the booking stands');
-        return 'failed';
+        await tx.query('ROLLBACK TO SAVEPOINT booking_confirmation');
+        deps.log.warn(
+          { appointmentId: confirmation.appointmentId, phone: maskPhone(confirmation.phone), error: error instanceof Error ? error.message : String(error) },
+          'booking confirmation could not be recorded; the booking stands',
+        );
+        return 'not_sent';
       }
     },
+    committed: () => deps.wake(),
   };
 }

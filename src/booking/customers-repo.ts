@@ -1,6 +1,7 @@
 // Customers: one record per phone number (E.164), recognised when they call or write again.
 import type { Language } from '../config.ts';
 import type { Queryable } from '../db/db.ts';
+import { SMS_SEND_JOB } from '../jobs/outgoing-sms.ts';
 
 export interface Customer {
   id: string;
@@ -123,7 +124,9 @@ export interface ErasureReport {
   appointments: number;
   callbackRequests: number;
   webhookReplies: number;
-  /** Business events and owner texts still kept in the outbox that name the caller or one of their conversations. */
+  /** Texts to the caller (outgoing_sms), sent or not. */
+  texts: number;
+  /** Business events, owner texts and texts to the caller still kept in the outbox that name the caller or one of their conversations. */
   events: number;
 }
 
@@ -142,15 +145,19 @@ export async function eraseCustomer(tx: Queryable, id: string): Promise<ErasureR
   const appointments = await count(`DELETE FROM appointments WHERE customer_id = $1`, id);
   const messages = await count(`DELETE FROM conversation_messages WHERE conversation_id IN (${ofCaller})`, phone);
   const webhookReplies = await count(`DELETE FROM webhook_replies WHERE conversation_id IN (${ofCaller})`, phone);
+  const callersTexts = `SELECT id FROM outgoing_sms WHERE to_phone = $1 OR conversation_id IN (${ofCaller})`;
   // Events carry the number and conversation ids inside their JSON: found by text, as erasure is rare.
+  // A text's sending job names only the text.
   const events = await count(
     `DELETE FROM outbox_jobs WHERE strpos(payload::text, $1) > 0
-       OR EXISTS (SELECT 1 FROM conversations c WHERE c.caller = $1 AND strpos(outbox_jobs.payload::text, c.id::text) > 0)`,
+       OR EXISTS (SELECT 1 FROM conversations c WHERE c.caller = $1 AND strpos(outbox_jobs.payload::text, c.id::text) > 0)
+       OR (kind = '${SMS_SEND_JOB}' AND payload->>'smsId' IN (SELECT id::text FROM (${callersTexts}) t))`,
     phone,
   );
+  const texts = await count(`DELETE FROM outgoing_sms WHERE id IN (${callersTexts})`, phone);
   const conversations = await count(`DELETE FROM conversations WHERE caller = $1`, phone);
   const removed = await count(`DELETE FROM customers WHERE id = $1`, id);
-  return { customer: removed, conversations, messages, appointments, callbackRequests, webhookReplies, events };
+  return { customer: removed, conversations, messages, appointments, callbackRequests, webhookReplies, texts, events };
 }
 
 export interface CustomerConversation {

@@ -1,4 +1,4 @@
-// The outbox: durable jobs claimed with FOR UPDATE SKIP LOCKED, so two instances never run one job at once.
+// The outbox: durable jobs claimed with FOR UPDATE SKIP LOCKED, so two instances never run one job at once; finished ones deleted after a while.
 import type { Queryable } from './db.ts';
 
 export interface OutboxJob {
@@ -85,6 +85,25 @@ export async function failJob(db: Queryable, id: string, error: string, retryInM
      WHERE id = $1`,
     [id, error.slice(0, 500), retryInMs],
   );
+}
+
+/**
+ * Deletes up to `limit` finished jobs: done ones older than `doneRetentionMs`, given-up ones older
+ * than `failedRetentionMs` (kept longer, to look into). Returns how many went.
+ */
+export async function deleteFinishedJobs(db: Queryable, options: { doneRetentionMs: number; failedRetentionMs: number; limit: number }): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `WITH gone AS (
+       DELETE FROM outbox_jobs WHERE id IN (
+         SELECT id FROM outbox_jobs
+         WHERE done_at < now() - $1::bigint * interval '1 millisecond' OR failed_at < now() - $2::bigint * interval '1 millisecond'
+         LIMIT $3
+       ) RETURNING 1
+     )
+     SELECT count(*)::int AS n FROM gone`,
+    [options.doneRetentionMs, options.failedRetentionMs, options.limit],
+  );
+  return rows[0]!.n;
 }
 
 export interface OutboxJobState {

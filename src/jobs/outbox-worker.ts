@@ -1,10 +1,15 @@
-// Runs due outbox jobs: claims a batch, runs each, and records success, a retry with backoff, or giving up.
+// Runs due outbox jobs: claims a batch, runs each, and records success, a retry with backoff, or giving up; now and then deletes old finished ones.
 import type { Logger } from 'pino';
 import { DbUnavailableError, type Db } from '../db/db.ts';
-import { claimJobs, completeJob, failJob, type OutboxJob } from '../db/outbox-repo.ts';
+import { claimJobs, completeJob, deleteFinishedJobs, failJob, type OutboxJob } from '../db/outbox-repo.ts';
 
-/** Does a job's work; throws to have it retried, or PermanentJobError when a retry cannot help. */
-export type JobHandler = (job: OutboxJob, signal: AbortSignal) => Promise<void>;
+/**
+ * Does a job's work; throws to have it retried, or PermanentJobError when a retry cannot help.
+ * `givenUp`, when set, is told once the job will not run again, to record that where it shows.
+ */
+export type JobHandler = ((job: OutboxJob, signal: AbortSignal) => Promise<void>) & {
+  givenUp?: (job: OutboxJob, reason: string) => Promise<void>;
+};
 
 export class PermanentJobError extends Error {
   constructor(message: string) {
@@ -26,11 +31,27 @@ export interface OutboxWorkerDeps {
   /** The first retry's delay; each next one doubles, up to `maxRetryDelayMs`. */
   firstRetryDelayMs?: number;
   maxRetryDelayMs?: number;
+  /** Deleting finished jobs: how often (per instance), how long each kind is kept, how many one statement deletes. */
+  cleanup?: Partial<CleanupOptions>;
 }
+
+export interface CleanupOptions {
+  intervalMs: number;
+  doneRetentionMs: number;
+  failedRetentionMs: number;
+  batchSize: number;
+  /** Bounds one clean-up; what is left goes at the next. */
+  maxBatches: number;
+}
+
+const DAY_MS = 24 * 60 * 60_000;
+const DEFAULT_CLEANUP: CleanupOptions = { intervalMs: 60 * 60_000, doneRetentionMs: 7 * DAY_MS, failedRetentionMs: 30 * DAY_MS, batchSize: 500, maxBatches: 20 };
 
 export interface OutboxWorker {
   /** One claim and run; resolves with how many jobs it ran. */
   runOnce(): Promise<number>;
+  /** Runs due jobs now rather than at the next poll: a job was just enqueued (and committed) that should not wait. */
+  nudge(): void;
   /** Stops polling and waits for jobs under way (their handlers are told to stop). */
   stop(): Promise<void>;
 }
@@ -51,7 +72,9 @@ export function startOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const firstRetryDelayMs = deps.firstRetryDelayMs ?? 5_000;
   const maxRetryDelayMs = deps.maxRetryDelayMs ?? 60 * 60_000;
   const batchSize = deps.batchSize ?? 10;
+  const cleanup: CleanupOptions = { ...DEFAULT_CLEANUP, ...deps.cleanup };
   const stopping = new AbortController();
+  let lastCleanupMs: number | null = null;
   let running: Promise<number> | undefined;
   let timer: NodeJS.Timeout | undefined;
 
@@ -66,13 +89,29 @@ export function startOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       const delayMs = retryDelayMs(job.attempts, firstRetryDelayMs, maxRetryDelayMs);
       const giveUp = error instanceof PermanentJobError || Date.now() - job.createdAt.getTime() + delayMs > retryWindowMs;
       log.warn({ jobId: job.id, kind: job.kind, attempt: job.attempts, error: message, retryInMs: giveUp ? null : delayMs }, giveUp ? 'job given up' : 'job failed; retrying later');
+      // Before the job is marked: should this instance die in between, the job runs again and is told again.
+      if (giveUp && handler?.givenUp) await handler.givenUp(job, message);
       await failJob(db, job.id, message, giveUp ? null : delayMs);
     }
+  }
+
+  /** Finished jobs would otherwise pile up for ever: a few bounded DELETEs, at most once per interval. */
+  async function cleanUpIfDue(): Promise<void> {
+    if (lastCleanupMs !== null && Date.now() - lastCleanupMs < cleanup.intervalMs) return;
+    lastCleanupMs = Date.now();
+    let deleted = 0;
+    for (let batch = 0; batch < cleanup.maxBatches && !stopping.signal.aborted; batch += 1) {
+      const n = await deleteFinishedJobs(db, { doneRetentionMs: cleanup.doneRetentionMs, failedRetentionMs: cleanup.failedRetentionMs, limit: cleanup.batchSize });
+      deleted += n;
+      if (n < cleanup.batchSize) break;
+    }
+    if (deleted > 0) log.info({ deleted }, 'finished outbox jobs deleted');
   }
 
   async function pass(): Promise<number> {
     const jobs = await claimJobs(db, batchSize, leaseMs);
     await Promise.all(jobs.map((job) => runJob(job).catch((err: unknown) => log.error({ err, jobId: job.id }, 'job outcome not recorded; it runs again after its lease'))));
+    await cleanUpIfDue().catch((err: unknown) => log.warn({ err }, 'finished outbox jobs could not be deleted; trying again later'));
     return jobs.length;
   }
 
@@ -81,8 +120,10 @@ export function startOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     return running;
   }
 
+  /** (Re)sets the one pending wake-up. */
   function schedule(delayMs: number): void {
     if (stopping.signal.aborted) return;
+    clearTimeout(timer);
     timer = setTimeout(() => {
       runOnce()
         // A full batch suggests more are due: go on at once.
@@ -96,9 +137,16 @@ export function startOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     timer.unref();
   }
 
+  function nudge(): void {
+    // A pass under way may have claimed before the new job was committed: another follows it at once.
+    if (running) void running.catch(() => undefined).finally(() => schedule(0));
+    else schedule(0);
+  }
+
   schedule(deps.pollIntervalMs);
   return {
     runOnce,
+    nudge,
     async stop() {
       stopping.abort();
       clearTimeout(timer);

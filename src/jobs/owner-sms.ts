@@ -31,7 +31,7 @@ export function ownerSmsText(event: BusinessEvent): string {
 }
 
 /** Twilio refuses for good with a 4xx (a wrong number, an unverified sender); 429 and 5xx pass. */
-function isPermanent(error: unknown): boolean {
+export function isPermanentTwilioError(error: unknown): boolean {
   const status = (error as { status?: unknown }).status;
   return typeof status === 'number' && status >= 400 && status < 500 && status !== 429;
 }
@@ -44,7 +44,7 @@ export function ownerSmsHandler(deps: OwnerSmsDeps): JobHandler {
       const sent = await deps.sms.sendSms(deps.to, ownerSmsText(event));
       deps.log.info({ eventId: event.id, type: event.type, messageSid: sent.sid }, 'owner notified by SMS');
     } catch (error) {
-      if (isPermanent(error)) throw new PermanentJobError(`Twilio refused the owner SMS: ${(error as Error).message}`);
+      if (isPermanentTwilioError(error)) throw new PermanentJobError(`Twilio refused the owner SMS: ${(error as Error).message}`);
       throw error;
     }
   };

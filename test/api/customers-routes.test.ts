@@ -9,6 +9,7 @@ import { appendMessages, createConversation } from '../../src/db/conversations-r
 import type { Db } from '../../src/db/db.ts';
 import { recordReplyOnce } from '../../src/db/webhook-replies-repo.ts';
 import { enqueueEvent } from '../../src/jobs/business-events.ts';
+import { queueSms } from '../../src/jobs/outgoing-sms.ts';
 import { loadProfile } from '../../src/profile.ts';
 import { startTestServer, testEnv, TEST_API_KEY, type TestServer } from '../helpers/test-app.ts';
 
@@ -25,8 +26,8 @@ async function api(server: TestServer, method: string, path: string, body?: unkn
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-/** A caller's whole footprint: a call with messages and a stored webhook reply, an SMS thread, messages left, an appointment. */
-async function leaveTraces(db: Db, phone: string, hour: number): Promise<string> {
+/** A caller's whole footprint: a call with messages and a stored webhook reply, an SMS thread, messages left, an appointment and its confirmation text. */
+async function leaveTraces(db: Db, phone: string, hour: number): Promise<{ customerId: string; smsId: string }> {
   const profile = await loadProfile(new URL('../../profiles/sample.yaml', import.meta.url).pathname);
   const call = await createConversation(db, { channel: 'voice', language: 'en', caller: phone, callSid: `CA${phone.slice(1)}${'0'.repeat(32 - phone.length + 1)}` });
   await appendMessages(db, call.id, [
@@ -44,14 +45,19 @@ async function leaveTraces(db: Db, phone: string, hour: number): Promise<string>
   await enqueueEvent(db, 'callback.requested', { caller: phone, name: 'Jana', message: 'call me back', conversation_id: call.id });
   await db.query("INSERT INTO conversation_transfers (conversation_id, reason, outcome) VALUES ($1, 'asked for a person', 'no-answer')", [call.id]);
   const start = new Date(Date.UTC(2030, 0, 7, hour));
+  let smsId = '';
   const booked = await bookSlot(
     db,
     { ...profile, booking: { ...profile.booking, max_days_ahead: 365 } },
     { phone, conversationId: call.id, service: profile.services[0]!, name: 'Jana', start, now: new Date('2029-12-20T00:00:00Z') },
     (d) => formatInstant(d, profile.timezone),
+    // The confirmation, recorded and waiting to be sent (with its outbox job) as the tool does it.
+    async (tx, appointment) => {
+      smsId = await queueSms(tx, { conversationId: call.id, appointmentId: appointment.id, to: phone, body: 'Bright Smile: your check-up is booked.' }, true);
+    },
   );
   assert.ok(!('error' in booked), JSON.stringify(booked));
-  return customer.id;
+  return { customerId: customer.id, smsId };
 }
 
 /** Rows in any table of the schema whose text or JSON mentions one of `needles`: what erasure must leave at zero. */
@@ -71,12 +77,13 @@ async function mentions(db: Db, needles: string[]): Promise<Record<string, numbe
 describe('/v1/customers', () => {
   let server: TestServer;
   let erasedId: string;
+  let erasedSmsId: string;
   let keptId: string;
 
   before(async () => {
     server = await startTestServer(testEnv(null));
-    erasedId = await leaveTraces(server.db, ERASED, 9);
-    keptId = await leaveTraces(server.db, KEPT, 10);
+    ({ customerId: erasedId, smsId: erasedSmsId } = await leaveTraces(server.db, ERASED, 9));
+    ({ customerId: keptId } = await leaveTraces(server.db, KEPT, 10));
   });
   after(async () => server.close());
 
@@ -105,13 +112,13 @@ describe('/v1/customers', () => {
   });
 
   it('erases a customer and every record under their number, says what it removed, and touches no one else', async () => {
-    const before = await mentions(server.db, [ERASED, erasedId]);
+    const before = await mentions(server.db, [ERASED, erasedId, erasedSmsId]);
     assert.ok(Object.keys(before).length >= 5, `traces before: ${JSON.stringify(before)}`);
     const erased = await api(server, 'DELETE', `/v1/customers/${erasedId}`);
     assert.equal(erased.status, 200);
-    assert.deepEqual(erased.body['erased'], { customer: 1, conversations: 2, messages: 2, appointments: 1, callback_requests: 2, webhook_replies: 1, events: 3 });
+    assert.deepEqual(erased.body['erased'], { customer: 1, conversations: 2, messages: 2, appointments: 1, callback_requests: 2, webhook_replies: 1, texts: 1, events: 4 });
     // Table by table, every text, JSON and id column of the schema.
-    assert.deepEqual(await mentions(server.db, [ERASED, erasedId]), {});
+    assert.deepEqual(await mentions(server.db, [ERASED, erasedId, erasedSmsId]), {});
     assert.equal((await api(server, 'GET', `/v1/customers/${erasedId}`)).status, 404);
     assert.equal((await api(server, 'DELETE', `/v1/customers/${erasedId}`)).status, 404);
 
@@ -119,5 +126,7 @@ describe('/v1/customers', () => {
     assert.equal(kept.status, 200);
     assert.equal((kept.body['conversations'] as unknown[]).length, 2);
     assert.equal((kept.body['appointments'] as unknown[]).length, 1);
+    const { rows } = await server.db.query<{ n: number }>("SELECT count(*)::int AS n FROM outgoing_sms WHERE to_phone = $1", [KEPT]);
+    assert.equal(rows[0]!.n, 1);
   });
 });

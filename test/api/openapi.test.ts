@@ -119,8 +119,10 @@ describe('OpenAPI document', () => {
     assert.equal(speed.default, 1);
     assert.deepEqual(Object.keys(tts.responses['200']!.content!).sort(), ['audio/aac', 'audio/flac', 'audio/mpeg', 'audio/ogg', 'audio/pcm', 'audio/wav']);
     const calls = doc.paths['/v1/calls']!.get!;
-    assert.deepEqual(calls.parameters!.map((p) => `${p.in}:${p.name}`).sort(), ['query:channel', 'query:cursor', 'query:from', 'query:limit', 'query:status', 'query:to']);
+    assert.deepEqual(calls.parameters!.map((p) => `${p.in}:${p.name}`).sort(), ['query:call_sid', 'query:channel', 'query:cursor', 'query:from', 'query:limit', 'query:status', 'query:to']);
     assert.deepEqual(doc.paths['/v1/calls/{id}']!.get!.parameters!.map((p) => `${p.in}:${p.name}`), ['path:id']);
+    const detail = doc.paths['/v1/calls/{id}']!.get!.responses['200']!.content!['application/json']!.schema as { properties: Record<string, { items?: { properties: Record<string, unknown> } }> };
+    assert.deepEqual(Object.keys(detail.properties['texts']!.items!.properties).sort(), ['body', 'created_at', 'id', 'sent_at', 'status', 'to']);
   });
 
   it('serves Swagger UI at /docs', async () => {

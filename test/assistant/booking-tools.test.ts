@@ -4,8 +4,13 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { DateTime } from 'luxon';
 import { findAppointment, listAppointments } from '../../src/booking/appointments-repo.ts';
 import { findCustomerByPhone } from '../../src/booking/customers-repo.ts';
+import { listJobs } from '../../src/db/outbox-repo.ts';
+import { listConversationSms, type OutgoingSms } from '../../src/db/outgoing-sms-repo.ts';
+import { SMS_SEND_JOB } from '../../src/jobs/outgoing-sms.ts';
+import { apiRequest } from '../helpers/api-client.ts';
 import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
 import { PhoneCall } from '../helpers/phone-call.ts';
+import { eventually } from '../helpers/server-process.ts';
 import { postJson, startTestServer, testEnv, type TestServer } from '../helpers/test-app.ts';
 import { TEST_TWILIO_TOKEN } from '../helpers/twilio-client.ts';
 import { startTwilioRestStandIn, type TwilioRestStandIn } from '../helpers/twilio-rest-stand-in.ts';
@@ -63,6 +68,12 @@ describe('booking tools', () => {
     );
     const appointment = (booked.output['booked'] as { id: string; start: string; service: string });
     assert.equal(appointment.start, slots[0]!.start);
+    // No Twilio account here: the confirmation is kept, to show what would have gone, and none is promised.
+    assert.equal(booked.output['confirmation_sms'], 'not_configured');
+    const call = await apiRequest(`${server.url}/v1/calls/${found.callId}`);
+    const texts = call.body['texts'] as Record<string, unknown>[];
+    assert.deepEqual(texts.map((t) => [t['to'], t['status'], t['sent_at']]), [[ALICE, 'not_configured', null]]);
+    assert.match(String(texts[0]!['body']), /^Bright Smile Dental: your check-up is booked for Monday/);
     assert.equal((await findAppointment(server.db, appointment.id))?.phone, ALICE);
     assert.equal((await findCustomerByPhone(server.db, ALICE))?.name, 'Alice');
 
@@ -116,10 +127,20 @@ describe('booking tools', () => {
     assert.equal(booked[0]?.phone, '+14155550123');
     assert.equal(booked[0]?.service, 'filling');
     assert.equal((await findCustomerByPhone(server.db, '+14155550123'))?.name, 'Carol');
+
+    // The simulator's way from its CallSid to the conversation and the texts decided in it.
+    const found = await apiRequest(`${server.url}/v1/calls?call_sid=${call.sid}`);
+    const [item] = found.body['items'] as { id: string; call_sid: string }[];
+    assert.equal(item?.call_sid, call.sid);
+    assert.equal((found.body['items'] as unknown[]).length, 1);
+    const detail = await apiRequest(`${server.url}/v1/calls/${item.id}`);
+    assert.deepEqual((detail.body['texts'] as { to: string; status: string }[]).map((t) => [t.to, t.status]), [['+14155550123', 'not_configured']]);
+    assert.deepEqual((await apiRequest(`${server.url}/v1/calls?call_sid=CA${'0'.repeat(32)}`)).body['items'], []);
+    assert.equal((await apiRequest(`${server.url}/v1/calls?call_sid=SM${'0'.repeat(32)}`)).status, 422);
   });
 });
 
-describe('booking confirmations by SMS', () => {
+describe('booking confirmations by SMS, through the outbox', () => {
   let standIn: LlmStandIn;
   let twilioApi: TwilioRestStandIn;
   let server: TestServer;
@@ -127,6 +148,7 @@ describe('booking confirmations by SMS', () => {
   before(async () => {
     standIn = await startLlmStandIn();
     twilioApi = await startTwilioRestStandIn({ accountSid: `AC${'5'.repeat(32)}`, authToken: TEST_TWILIO_TOKEN });
+    // The worker polls once an hour here: a text that goes out at once was sent because the booking woke it.
     server = await startTestServer(
       testEnv(standIn, 'openai', {
         TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN,
@@ -149,27 +171,87 @@ describe('booking confirmations by SMS', () => {
     standIn.enqueue({ toolCalls: [{ name: 'book_appointment', input: { service: 'check-up', start, name: 'Jana' } }] }, { text: 'Booked.' });
     const response = await postJson(`${server.url}/v1/text`, { text: 'Book me', caller, language });
     assert.equal(response.status, 200);
-    return { start, output: lastToolOutput(standIn) };
+    return { start, callId: response.body['call_id'] as string, output: lastToolOutput(standIn) };
   }
 
-  it("texts the caller a confirmation in the conversation's language through Twilio's REST API", async () => {
+  async function textOf(callId: string): Promise<OutgoingSms> {
+    const [sms, ...more] = await listConversationSms(server.db, callId);
+    assert.ok(sms, 'a text was recorded in the conversation');
+    assert.equal(more.length, 0);
+    return sms;
+  }
+
+  async function settled(callId: string, status: OutgoingSms['status']): Promise<OutgoingSms> {
+    await eventually(async () => (await textOf(callId)).status === status, 30_000, () => `the text never became ${status}`);
+    return textOf(callId);
+  }
+
+  it("records the confirmation with the booking and sends it at once, in the conversation's language, through Twilio's REST API", async () => {
     const sk = await book('+421905000301', 'sk', 9);
-    assert.equal(sk.output['confirmation_sms'], 'sent');
+    assert.equal(sk.output['confirmation_sms'], 'on_its_way');
     const uk = await book('+421905000302', 'uk', 10);
-    assert.equal(uk.output['confirmation_sms'], 'sent');
-    const [slovak, ukrainian] = twilioApi.messages();
-    assert.equal(slovak?.to, '+421905000301');
+    assert.equal(uk.output['confirmation_sms'], 'on_its_way');
+    const [slovakSms, ukrainianSms] = [await settled(sk.callId, 'sent'), await settled(uk.callId, 'sent')];
+    const sent = twilioApi.messages();
+    const slovak = sent.find((m) => m.to === '+421905000301');
+    const ukrainian = sent.find((m) => m.to === '+421905000302');
     assert.equal(slovak?.from, '+14155550199');
     assert.match(slovak!.body, /^Bright Smile Dental: váš termín \(check-up\) je rezervovaný na pondelok/);
     assert.match(slovak!.body, /9:00/);
     assert.match(ukrainian!.body, /вас записано на «check-up» — понеділок/);
+    assert.equal(slovakSms.body, slovak!.body);
+    assert.equal(slovakSms.twilioSid, slovak!.sid);
+    assert.equal(ukrainianSms.twilioSid, ukrainian!.sid);
+    assert.ok(slovakSms.sentAt);
+    assert.equal((await findAppointment(server.db, (sk.output['booked'] as { id: string }).id))?.status, 'booked');
+
+    const call = await apiRequest(`${server.url}/v1/calls/${sk.callId}`);
+    const texts = call.body['texts'] as Record<string, unknown>[];
+    assert.deepEqual(Object.keys(texts[0]!).sort(), ['body', 'created_at', 'id', 'sent_at', 'status', 'to']);
+    assert.deepEqual([texts[0]!['id'], texts[0]!['to'], texts[0]!['status']], [slovakSms.id, '+421905000301', 'sent']);
   });
 
-  it('keeps the booking when the text cannot be sent, and says so to the model', async () => {
-    twilioApi.failNext({ status: 500 });
-    const failed = await book('+421905000303', 'en', 11);
-    assert.equal(failed.output['confirmation_sms'], 'failed');
-    const booked = failed.output['booked'] as { id: string };
-    assert.equal((await findAppointment(server.db, booked.id))?.status, 'booked');
+  it('retries while Twilio is down, then sends', async () => {
+    twilioApi.failNext({ status: 503 });
+    const booked = await book('+421905000303', 'en', 11);
+    assert.equal(booked.output['confirmation_sms'], 'on_its_way');
+    await eventually(async () => (await listJobs(server.db, SMS_SEND_JOB)).some((job) => job.lastError !== null && !job.done), 30_000, () => 'the first attempt never failed');
+    const waiting = await textOf(booked.callId);
+    assert.equal(waiting.status, 'pending');
+    assert.match(waiting.lastError ?? '', /503/);
+    // The retry is minutes away: bring it forward rather than wait.
+    await server.db.query(`UPDATE outbox_jobs SET run_at = now() WHERE kind = $1 AND done_at IS NULL`, [SMS_SEND_JOB]);
+    await eventually(async () => (await server.outbox.runOnce(), (await textOf(booked.callId)).status === 'sent'), 30_000, () => 'the retry never sent the text');
+    assert.equal(twilioApi.messages().filter((m) => m.to === '+421905000303').length, 1);
+  });
+
+  it('gives up on a number Twilio refuses, and the booking stands', async () => {
+    twilioApi.failNext({ status: 400, code: 21211, message: "The 'To' number +421905000304 is not a valid phone number." });
+    const booked = await book('+421905000304', 'en', 12);
+    assert.equal(booked.output['confirmation_sms'], 'on_its_way');
+    const failed = await settled(booked.callId, 'failed');
+    assert.match(failed.lastError ?? '', /400 \(code 21211\)/);
+    assert.ok(!failed.lastError?.includes('+421905000304'), 'the error kept is free of the number');
+    assert.equal(failed.sentAt, null);
+    const job = (await listJobs(server.db, SMS_SEND_JOB)).find((j) => (j.payload as { smsId: string }).smsId === failed.id);
+    assert.equal(job?.failed, true);
+    assert.equal((await findAppointment(server.db, (booked.output['booked'] as { id: string }).id))?.status, 'booked');
+  });
+
+  it("answers the caller without waiting on Twilio: the turn completes while Twilio holds the text's request", async () => {
+    const release = twilioApi.hold();
+    try {
+      const before = twilioApi.requests.length;
+      const booked = await book('+421905000305', 'en', 13);
+      assert.equal(booked.output['confirmation_sms'], 'on_its_way');
+      // The reply is back; the text is still on its way.
+      assert.equal((await textOf(booked.callId)).status, 'pending');
+      await eventually(() => twilioApi.requests.length > before, 30_000, () => 'the text never reached Twilio');
+      assert.equal((await textOf(booked.callId)).status, 'pending');
+      release();
+      await settled(booked.callId, 'sent');
+    } finally {
+      release();
+    }
   });
 });

@@ -1,20 +1,24 @@
-// Booking confirmation texts: each language, and a Twilio refusal that fails nothing and leaks no number.
+// Booking confirmation texts: each language, and how they are recorded with the booking without ever spoiling it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { confirmationText, createSmsBookingNotifier } from '../../src/booking/confirmation-sms.ts';
+import { createConversation } from '../../src/db/conversations-repo.ts';
+import type { Db } from '../../src/db/db.ts';
+import { listJobs } from '../../src/db/outbox-repo.ts';
+import { listConversationSms } from '../../src/db/outgoing-sms-repo.ts';
+import { SMS_SEND_JOB } from '../../src/jobs/outgoing-sms.ts';
 import { createLogger } from '../../src/ops/logger.ts';
-import { createSmsSender, createTwilioRestClient } from '../../src/twilio/rest-client.ts';
-import { startTwilioRestStandIn, type TwilioRestStandIn } from '../helpers/twilio-rest-stand-in.ts';
+import { openTestDb } from '../helpers/test-app.ts';
 
 const START = '2026-03-30T09:30:00+02:00';
 const PHONE = '+421905123456';
 
 describe('booking confirmation SMS', () => {
-  let twilioApi: TwilioRestStandIn;
+  let db: Db;
   before(async () => {
-    twilioApi = await startTwilioRestStandIn();
+    db = await openTestDb();
   });
-  after(async () => twilioApi.close());
+  after(async () => db.close());
 
   it('reads in each language with the time in the business zone', () => {
     const text = (language: 'en' | 'ru' | 'uk' | 'sk') => confirmationText({ language, service: 'check-up', start: START }, 'Bright Smile', 'Europe/Bratislava');
@@ -25,20 +29,35 @@ describe('booking confirmation SMS', () => {
     assert.match(confirmationText({ language: 'en', service: 'check-up', start: START }, 'Bright Smile', 'America/New_York'), /at 03:30\./);
   });
 
-  it("answers failed when Twilio refuses, and logs Twilio's code but not the number its message quotes", async () => {
-    const lines: string[] = [];
-    const log = createLogger({ logLevel: 'info' }, { write: (line: string) => void lines.push(line) });
-    const sms = createSmsSender(createTwilioRestClient({ accountSid: twilioApi.accountSid, authToken: twilioApi.authToken, apiBaseUrl: twilioApi.url }), '+14155550199');
-    const notifier = createSmsBookingNotifier({ sms, businessName: 'Bright Smile', timeZone: 'Europe/Bratislava', log });
-    twilioApi.failNext({ status: 400, code: 21610, message: `Attempt to send to unsubscribed recipient ${PHONE}` });
-    const outcome = await notifier.appointmentBooked({ phone: PHONE, language: 'sk', service: 'check-up', start: START, appointmentId: 'a1' });
-    assert.equal(outcome, 'failed');
-    const logged = lines.join('\n');
-    assert.match(logged, /21610/);
-    assert.match(logged, /\+421\*{5}3456/);
-    assert.ok(!logged.includes(PHONE), logged);
+  it('records the text and its sending job in the given transaction, or only the text without a Twilio account', async () => {
+    const conversation = await createConversation(db, { channel: 'voice', language: 'sk', caller: PHONE });
+    let woken = 0;
+    const notifier = (sendingConfigured: boolean) =>
+      createSmsBookingNotifier({ businessName: 'Bright Smile', timeZone: 'Europe/Bratislava', sendingConfigured, wake: () => (woken += 1), log: createLogger({ logLevel: 'silent' }) });
+    const confirmation = { phone: PHONE, language: 'sk' as const, service: 'check-up', start: START, appointmentId: null as unknown as string, conversationId: conversation.id };
 
-    assert.equal(await notifier.appointmentBooked({ phone: 'client:alice', language: 'en', service: 'check-up', start: START, appointmentId: 'a2' }), 'not_sent');
-    assert.equal(await notifier.appointmentBooked({ phone: PHONE, language: 'en', service: 'check-up', start: START, appointmentId: 'a3' }), 'sent');
+    assert.equal(await db.transaction((tx) => notifier(true).appointmentBooked(tx, confirmation)), 'on_its_way');
+    assert.equal(await db.transaction((tx) => notifier(false).appointmentBooked(tx, confirmation)), 'not_configured');
+    assert.equal(await db.transaction((tx) => notifier(true).appointmentBooked(tx, { ...confirmation, phone: 'client:alice' })), 'not_sent');
+    const texts = await listConversationSms(db, conversation.id);
+    assert.deepEqual(texts.map((t) => [t.to, t.status]), [[PHONE, 'pending'], [PHONE, 'not_configured']]);
+    assert.match(texts[0]!.body, /^Bright Smile: váš termín \(check-up\)/);
+    const jobs = await listJobs(db, SMS_SEND_JOB);
+    assert.deepEqual(jobs.map((job) => job.payload), [{ smsId: texts[0]!.id }]);
+    assert.equal(woken, 0, 'the worker is woken only once the booking has committed');
+    notifier(true).committed();
+    assert.equal(woken, 1);
+  });
+
+  it('leaves the booking transaction usable when the text cannot be recorded', async () => {
+    const notifier = createSmsBookingNotifier({ businessName: 'Bright Smile', timeZone: 'Europe/Bratislava', sendingConfigured: true, wake: () => undefined, log: createLogger({ logLevel: 'silent' }) });
+    // No such conversation: the foreign key refuses the text.
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const kept = await db.transaction(async (tx) => {
+      const outcome = await notifier.appointmentBooked(tx, { phone: PHONE, language: 'en', service: 'check-up', start: START, appointmentId: missing, conversationId: missing });
+      const { rows } = await tx.query<{ ok: number }>('SELECT 1 AS ok');
+      return { outcome, ok: rows[0]?.ok };
+    });
+    assert.deepEqual(kept, { outcome: 'not_sent', ok: 1 });
   });
 });

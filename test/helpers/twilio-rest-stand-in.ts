@@ -25,6 +25,8 @@ export interface TwilioRestStandIn {
   messages(): { to: string; from: string; body: string; sid: string }[];
   /** The next requests fail, one failure each, in order. */
   failNext(...failures: TwilioRestFailure[]): void;
+  /** From now on requests are recorded but left unanswered until the returned function lets them go on. */
+  hold(): () => void;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function startTwilioRestStandIn(account = { accountSid: sid('AC'), 
   const requests: TwilioRestRequest[] = [];
   const accepted: { to: string; from: string; body: string; sid: string }[] = [];
   const failures: TwilioRestFailure[] = [];
+  let held: Promise<void> | null = null;
   const sockets = new Set<Socket>();
   const expectedAuth = `Basic ${Buffer.from(`${account.accountSid}:${account.authToken}`).toString('base64')}`;
 
@@ -53,6 +56,7 @@ export async function startTwilioRestStandIn(account = { accountSid: sid('AC'), 
     const path = new URL(req.url ?? '/', 'http://stand-in').pathname;
     const authorized = req.headers.authorization === expectedAuth;
     requests.push({ method: req.method ?? '', path, account: authorized ? account.accountSid : null, form });
+    if (held) await held;
     if (!authorized) return json(res, 401, { code: 20003, message: 'Authenticate', status: 401 });
     const failure = failures.shift();
     if (failure && 'drop' in failure) return req.socket.destroy();
@@ -79,6 +83,14 @@ export async function startTwilioRestStandIn(account = { accountSid: sid('AC'), 
     requests,
     messages: () => [...accepted],
     failNext: (...next) => void failures.push(...next),
+    hold() {
+      let release!: () => void;
+      held = new Promise((resolve) => (release = resolve));
+      return () => {
+        held = null;
+        release();
+      };
+    },
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));

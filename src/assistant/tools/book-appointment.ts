@@ -1,5 +1,6 @@
 // book_appointment: books a free start for the caller, whose number comes from the call, never from the model.
 import { z } from 'zod';
+import type { ConfirmationOutcome } from '../../booking/booking-notifier.ts';
 import { bookSlot, findService } from '../../booking/booking.ts';
 import { maskPhone } from '../../phone.ts';
 import { callerNumber, formatForCaller, NO_CALLER_NUMBER, parseStart, startInput } from './booking-tool-helpers.ts';
@@ -8,7 +9,7 @@ import { defineTool } from './tool.ts';
 export const bookAppointment = defineTool({
   name: 'book_appointment',
   description:
-    'Book an appointment for the caller at a start that find_free_slots offered. The caller gets a text message confirming it. If the time was just taken, offer the returned slots instead.',
+    "Book an appointment for the caller at a start that find_free_slots offered. If the time was just taken, offer the returned slots instead. The result's confirmation_sms says whether a confirmation text is on its way to the caller (on_its_way) or none will come (not_configured, not_sent): only tell the caller to expect a text when it is on its way.",
   inputSchema: z.object({
     service: z.string().trim().min(1).max(100).describe('The service name exactly as the business lists it'),
     start: startInput,
@@ -21,20 +22,27 @@ export const bookAppointment = defineTool({
     if (!service) return { error: 'unknown_service', services: context.profile.services.map((s) => s.name) };
     const start = parseStart(input.start, context);
     if (!start) return { error: 'invalid_start', message: 'start must be one of the ISO 8601 times find_free_slots returned.' };
+    const notifier = context.bookingNotifier;
+    const confirmation: { outcome: ConfirmationOutcome } = { outcome: 'not_sent' };
     const result = await bookSlot(
       context.db,
       context.profile,
       { phone, conversationId: context.conversation.id, service, name: input.name, start, now: context.now() },
       (d) => formatForCaller(d, context),
+      notifier
+        ? async (tx, appointment) => {
+            const details = { service: appointment.service, start: formatForCaller(appointment.startsAt, context), appointmentId: appointment.id };
+            confirmation.outcome = await notifier.appointmentBooked(tx, { phone, language: context.conversation.language, conversationId: context.conversation.id, ...details });
+          }
+        : undefined,
     );
     if ('error' in result) {
       return 'slots' in result ? { ...result, slots: result.slots.map((start) => ({ start })) } : result;
     }
+    // Committed: the text goes out in the background, so the caller's turn never waits on Twilio.
+    if (confirmation.outcome === 'on_its_way') notifier?.committed();
     const booked = { id: result.id, service: result.service, start: formatForCaller(result.startsAt, context) };
-    context.log.info({ appointmentId: result.id, phone: maskPhone(phone) }, 'appointment booked');
-    const confirmation = context.bookingNotifier
-      ? await context.bookingNotifier.appointmentBooked({ phone, language: context.conversation.language, service: booked.service, start: booked.start, appointmentId: booked.id })
-      : 'not_sent';
-    return { booked, confirmation_sms: confirmation };
+    context.log.info({ appointmentId: result.id, phone: maskPhone(phone), confirmation: confirmation.outcome }, 'appointment booked');
+    return { booked, confirmation_sms: confirmation.outcome };
   },
 });

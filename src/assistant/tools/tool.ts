@@ -19,7 +19,7 @@ export interface ToolContext {
   /** The business: services, booking rules, hours and time zone. */
   profile: Profile;
   now(): Date;
-  /** Told of each booking so the caller gets a confirmation; absent when nothing is sent. */
+  /** Records each booking's confirmation text for the caller; absent when none is kept. */
   bookingNotifier?: BookingNotifier;
   requestAction(action: AssistantAction): void;
 }
