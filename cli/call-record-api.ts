@@ -22,7 +22,7 @@ const summarySchema = z.object({
 const callSchema = z.object({
   id: z.string(),
   summary: summarySchema.nullable(),
-  // When the background job was done with the call; set with a null summary, there will be none (no LLM, or it failed).
+  // When the background job was done with the call; set with a null summary, there will be none.
   summarized_at: z.string().nullable().default(null),
   texts: z.array(textSchema).default([]),
 });

@@ -85,7 +85,7 @@ export function callRecordView(access: { baseUrl: string; apiKey: string | undef
       }
       const later = `GET ${access.baseUrl}/v1/calls/${record.id}`;
       if (record.summary) printSummary(record.summary);
-      else if (record.summarized_at) noteLine(`(the server wrote no summary of this call: it has no LLM, or the LLM failed; the transcript is in ${later})`);
+      else if (record.summarized_at) noteLine(`(the server wrote no summary of this call: it has no LLM, the LLM failed, or the caller said nothing; the transcript is in ${later})`);
       else noteLine(`(no summary yet; it appears later in ${later})`);
     },
   };

@@ -391,7 +391,7 @@ describe('phone-assistant call, the texts and summary the server kept', () => {
       const result = await runCli(['call', '--url', standIn.url, '--token', TOKEN], { stdin: 'Book me in\nbye\n', env: { API_KEY } });
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /call ended\n$/);
-      assert.ok(result.stderr.includes(`the server wrote no summary of this call: it has no LLM, or the LLM failed; the transcript is in GET ${standIn.url}/v1/calls/${CALL_ID}`), result.stderr);
+      assert.ok(result.stderr.includes(`the server wrote no summary of this call: it has no LLM, the LLM failed, or the caller said nothing; the transcript is in GET ${standIn.url}/v1/calls/${CALL_ID}`), result.stderr);
       // The call, read after each turn, then once to look and once more to see it done: no polling past that.
       assert.equal(standIn.apiRequests.filter((request) => request.path === `/v1/calls/${CALL_ID}`).length, 4);
     } finally {

@@ -6,14 +6,14 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { phrase } from '../../src/assistant/phrases.ts';
 import { loadRecentMessages } from '../../src/db/conversations-repo.ts';
 import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
-import { startTestServer, testEnv, type TestServer } from '../helpers/test-app.ts';
+import { startTestServer, TEST_API_KEY, testEnv, type TestServer } from '../helpers/test-app.ts';
 import { TEST_TWILIO_TOKEN } from '../helpers/twilio-client.ts';
 import { track } from '../helpers/child-processes.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../cli/main.ts');
 
-function runCli(args: string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = track(spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } }));
+function runCli(args: string[], input: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = track(spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env } }));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -79,5 +79,25 @@ describe('simulator against the real app', () => {
     const { code, stderr } = await runCli(['call', '--url', server.url, '--token', 'f'.repeat(32)], 'hello\n');
     assert.equal(code, 1);
     assert.match(stderr, /403/);
+  });
+});
+
+describe('simulator against an app without an LLM, its background jobs running', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer(testEnv(null, 'openai', { TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN, OUTBOX_POLL_INTERVAL_MS: '100' }));
+  });
+  after(() => server.close());
+
+  it('takes a message, and says at once that no summary was written rather than waiting for one', async () => {
+    const { code, stdout, stderr } = await runCli(['call', '--url', server.url, '--token', TEST_TWILIO_TOKEN], 'Ann\nPlease call me back\n', { API_KEY: TEST_API_KEY });
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /you: Please call me back\n[\s\S]*call ended\n$/);
+    const { rows } = await server.db.query<{ id: string }>(`SELECT id FROM conversations WHERE channel = 'voice' ORDER BY created_at DESC LIMIT 1`);
+    assert.ok(
+      stderr.includes(`the server wrote no summary of this call: it has no LLM, the LLM failed, or the caller said nothing; the transcript is in GET ${server.url}/v1/calls/${rows[0]!.id}`),
+      stderr,
+    );
   });
 });
