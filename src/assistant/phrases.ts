@@ -24,7 +24,8 @@ export type PhraseKey =
   | 'transferring'
   | 'transfer_failed'
   | 'handover_closed'
-  | 'handover_unavailable';
+  | 'handover_unavailable'
+  | 'welcome_back';
 
 const PHRASES: Record<Language, Record<PhraseKey, string>> = {
   en: {
@@ -48,6 +49,7 @@ const PHRASES: Record<Language, Record<PhraseKey, string>> = {
     transfer_failed: "I'm sorry, nobody could take your call just now. I can take a message so that someone calls you back: what's your name, and what would you like to tell them?",
     handover_closed: "I'm sorry, nobody is available right now; someone will be from {when}. I can take a message so that someone calls you back: what's your name?",
     handover_unavailable: "I'm sorry, I can't put you through to a person right now, but I can take a message so that someone calls you back: what's your name?",
+    welcome_back: 'Hello {name}, welcome back to {business}. How can I help you today?',
   },
   ru: {
     apology_rate_limited: 'Извините, сейчас очень много обращений. Пожалуйста, повторите чуть позже.',
@@ -70,6 +72,7 @@ const PHRASES: Record<Language, Record<PhraseKey, string>> = {
     transfer_failed: "Извините, сейчас никто не смог ответить. Я могу принять сообщение, и вам перезвонят: как вас зовут и что передать?",
     handover_closed: "Извините, сейчас никого нет на месте; сотрудники будут с {when}. Я могу принять сообщение, и вам перезвонят: как вас зовут?",
     handover_unavailable: "Извините, сейчас я не могу соединить вас с сотрудником, но могу принять сообщение, и вам перезвонят: как вас зовут?",
+    welcome_back: 'Здравствуйте, {name}! Вы снова позвонили в {business}. Чем могу помочь?',
   },
   uk: {
     apology_rate_limited: 'Вибачте, зараз дуже багато звернень. Будь ласка, спробуйте трохи згодом.',
@@ -92,6 +95,7 @@ const PHRASES: Record<Language, Record<PhraseKey, string>> = {
     transfer_failed: "Вибачте, зараз ніхто не зміг відповісти. Я можу прийняти повідомлення, і вам передзвонять: як вас звати і що передати?",
     handover_closed: "Вибачте, зараз нікого немає на місці; співробітники будуть з {when}. Я можу прийняти повідомлення, і вам передзвонять: як вас звати?",
     handover_unavailable: "Вибачте, зараз я не можу з'єднати вас зі співробітником, але можу прийняти повідомлення, і вам передзвонять: як вас звати?",
+    welcome_back: 'Добрий день, {name}! Ви знову зателефонували до {business}. Чим можу допомогти?',
   },
   sk: {
     apology_rate_limited: 'Prepáčte, momentálne vybavujem veľa požiadaviek. Skúste to prosím o chvíľu.',
@@ -114,11 +118,22 @@ const PHRASES: Record<Language, Record<PhraseKey, string>> = {
     transfer_failed: "Prepáčte, momentálne nikto nemohol hovor prijať. Môžem prijať odkaz a niekto vám zavolá späť: ako sa voláte a čo mám odkázať?",
     handover_closed: "Prepáčte, momentálne nie je nikto k dispozícii; niekto bude od {when}. Môžem prijať odkaz a niekto vám zavolá späť: ako sa voláte?",
     handover_unavailable: "Prepáčte, teraz vás nemôžem prepojiť s človekom, ale môžem prijať odkaz a niekto vám zavolá späť: ako sa voláte?",
+    welcome_back: 'Dobrý deň, {name}, opäť ste sa dovolali do {business}. Ako vám môžem pomôcť?',
   },
 };
 
 export function phrase(language: Language, key: PhraseKey): string {
   return PHRASES[language][key];
+}
+
+/** The longest name said in a greeting: a name is the caller's own words, kept by the model. */
+const GREETED_NAME_MAX = 60;
+
+/** The greeting of a returning caller whose name is known, in the call's language. */
+export function welcomeBack(language: Language, name: string, business: string): string {
+  const spoken = name.trim().slice(0, GREETED_NAME_MAX);
+  // The name last, so nothing in it is taken for a placeholder.
+  return phrase(language, 'welcome_back').replace('{business}', () => business).replace('{name}', () => spoken);
 }
 
 export function apology(language: Language, cause: FailureCause): string {

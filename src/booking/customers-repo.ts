@@ -41,19 +41,18 @@ function toCustomer(row: CustomerRow): Customer {
 }
 
 /**
- * The caller's record, created on first contact; every turn moves the last contact on, keeps the
- * language they speak, and the first turn of each new conversation counts it. One statement, so a
- * turn pays one round trip. `previousConversations` is the count before this conversation.
+ * The caller's record on each turn: moves the last contact on and keeps the language they speak.
+ * The conversation itself was counted when it was created (src/db/customer-contact.ts); a record
+ * missing for any reason is created here, counting it. One statement, so a turn pays one round
+ * trip. `previousConversations` is the count before this conversation.
  */
 export async function recordContact(db: Queryable, phone: string, conversationId: string, language?: Language): Promise<Customer & { previousConversations: number }> {
   const { rows } = await db.query<CustomerRow & { previous_conversations: number }>(
     `INSERT INTO customers AS c (phone, language, conversation_count, last_conversation_id) VALUES ($1, $3, 1, $2)
      ON CONFLICT (phone) DO UPDATE SET
        last_contact_at = now(),
-       language = coalesce(EXCLUDED.language, c.language),
-       conversation_count = c.conversation_count + (c.last_conversation_id IS DISTINCT FROM $2)::int,
-       last_conversation_id = $2
-     RETURNING ${COLUMNS}, conversation_count - 1 AS previous_conversations`,
+       language = coalesce(EXCLUDED.language, c.language)
+     RETURNING ${COLUMNS}, greatest(conversation_count - 1, 0) AS previous_conversations`,
     [phone, conversationId, language ?? null],
   );
   const row = rows[0]!;

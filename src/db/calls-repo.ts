@@ -1,21 +1,31 @@
 // Phone calls and SMS threads: conversations found by what Twilio tells us (CallSid, caller).
 import type { Language } from '../config.ts';
 import { COLUMNS, setConversationLanguage, toConversation, type Conversation, type ConversationRow } from './conversations-repo.ts';
+import { contactPhone, countContactCte } from './customer-contact.ts';
 import type { Queryable } from './db.ts';
 
-/** Opens the call's conversation, or resumes it when Twilio calls a webhook again; `created` tells which. */
+/**
+ * Opens the call's conversation, or resumes it when Twilio calls a webhook again; `created` tells
+ * which. A new call counts as a contact of the caller's customer record in the same statement, and
+ * the name on that record (null when none is known) comes back with it, for the greeting.
+ */
 export async function openCallConversation(
   db: Queryable,
   call: { callSid: string; caller: string | null; language: Language },
-): Promise<{ conversation: Conversation; created: boolean }> {
-  // xmax is 0 only for a row this statement inserted, not for one it updated on conflict.
-  const { rows } = await db.query<ConversationRow & { created: boolean }>(
-    `INSERT INTO conversations (channel, call_sid, caller, language, status) VALUES ('voice', $1, $2, $3, 'in-progress')
-     ON CONFLICT (call_sid) DO UPDATE SET updated_at = now()
-     RETURNING ${COLUMNS}, (xmax = 0) AS created`,
-    [call.callSid, call.caller, call.language],
+): Promise<{ conversation: Conversation; created: boolean; customerName: string | null }> {
+  // xmax is 0 only for a row this statement inserted, not for one it updated on conflict. A resumed
+  // call's record is read as it was before the statement: the same, since the call was counted.
+  const { rows } = await db.query<ConversationRow & { created: boolean; customer_name: string | null }>(
+    `WITH conv AS (
+       INSERT INTO conversations (channel, call_sid, caller, language, status) VALUES ('voice', $1, $2, $3, 'in-progress')
+       ON CONFLICT (call_sid) DO UPDATE SET updated_at = now()
+       RETURNING ${COLUMNS}, (xmax = 0) AS created
+     ), ${countContactCte('$4')}
+     SELECT conv.*, coalesce((SELECT name FROM contact), (SELECT name FROM customers WHERE phone = $4::text)) AS customer_name FROM conv`,
+    [call.callSid, call.caller, call.language, contactPhone(call.caller)],
   );
-  return { conversation: toConversation(rows[0]!), created: rows[0]!.created };
+  const row = rows[0]!;
+  return { conversation: toConversation(row), created: row.created, customerName: row.customer_name };
 }
 
 export async function findCallConversation(db: Queryable, callSid: string): Promise<Conversation | null> {
@@ -24,7 +34,8 @@ export async function findCallConversation(db: Queryable, callSid: string): Prom
 }
 
 /**
- * The caller's SMS conversation if they wrote within the last day, else a new one. The thread's
+ * The caller's SMS conversation if they wrote within the last day, else a new one (counted as a
+ * contact of the caller's customer record). The thread's
  * language follows the one the caller writes in (`written`); when that could not be told, a
  * thread keeps its own, and a new one takes `fallback`.
  */
@@ -45,9 +56,14 @@ export async function openSmsConversation(
     if (found && (written === null || written === found.language)) return found;
     if (found && written) return setConversationLanguage(db, found.id, written);
   }
+  // A new thread counts as a contact of the caller's customer record, in the same statement (its
+  // CTE runs though nothing reads it: PostgreSQL carries out every data-modifying WITH).
   const { rows } = await db.query<ConversationRow>(
-    `INSERT INTO conversations (channel, caller, language) VALUES ('sms', $1, $2) RETURNING ${COLUMNS}`,
-    [caller, written ?? fallback],
+    `WITH conv AS (
+       INSERT INTO conversations (channel, caller, language) VALUES ('sms', $1, $2) RETURNING ${COLUMNS}, true AS created
+     ), ${countContactCte('$3')}
+     SELECT conv.* FROM conv`,
+    [caller, written ?? fallback, contactPhone(caller)],
   );
   return toConversation(rows[0]!);
 }

@@ -1,6 +1,7 @@
 // Conversations and their ordered messages: the durable state every turn reads and appends to.
 import type { ModelMessage } from 'ai';
 import type { Language } from '../config.ts';
+import { contactPhone, countContactCte } from './customer-contact.ts';
 import type { Queryable } from './db.ts';
 
 export type Channel = 'voice' | 'sms' | 'text';
@@ -55,10 +56,15 @@ export interface NewConversation {
   callSid?: string | null;
 }
 
+/** A new conversation; one with a caller counts as a contact of their customer record, in the same statement. */
 export async function createConversation(db: Queryable, input: NewConversation): Promise<Conversation> {
+  // The contact CTE runs though nothing reads it: PostgreSQL carries out every data-modifying WITH.
   const { rows } = await db.query<ConversationRow>(
-    `INSERT INTO conversations (channel, language, caller, call_sid) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
-    [input.channel, input.language, input.caller ?? null, input.callSid ?? null],
+    `WITH conv AS (
+       INSERT INTO conversations (channel, language, caller, call_sid) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}, true AS created
+     ), ${countContactCte('$5')}
+     SELECT conv.* FROM conv`,
+    [input.channel, input.language, input.caller ?? null, input.callSid ?? null, contactPhone(input.caller)],
   );
   return toConversation(rows[0]!);
 }

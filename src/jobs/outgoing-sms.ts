@@ -4,8 +4,7 @@ import type { Queryable } from '../db/db.ts';
 import { enqueueJob } from '../db/outbox-repo.ts';
 import { findOutgoingSms, insertOutgoingSms, markSmsAttemptFailed, markSmsSent } from '../db/outgoing-sms-repo.ts';
 import { maskPhone } from '../phone.ts';
-import type { SmsSender } from '../twilio/rest-client.ts';
-import { isPermanentTwilioError } from './owner-sms.ts';
+import { isPermanentTwilioError, type SmsSender } from '../twilio/rest-client.ts';
 import { PermanentJobError, type JobHandler } from './outbox-worker.ts';
 
 export const SMS_SEND_JOB = 'sms.send';

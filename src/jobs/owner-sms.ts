@@ -1,7 +1,7 @@
 // A short text to the owner (OWNER_NOTIFY_NUMBER) for a call-back request or a failed hand-over, sent through Twilio's REST API.
 import type { Logger } from 'pino';
 import { clipText } from '../clean-text.ts';
-import type { SmsSender } from '../twilio/rest-client.ts';
+import { isPermanentTwilioError, type SmsSender } from '../twilio/rest-client.ts';
 import { parseEvent, type BusinessEvent } from './business-events.ts';
 import { PermanentJobError, type JobHandler } from './outbox-worker.ts';
 
@@ -28,12 +28,6 @@ export function ownerSmsText(event: BusinessEvent): string {
   const message = text(data['message']);
   const asked = data['handover'] === true ? `${who} asked for a person by ${String(data['channel'])}` : `Call-back requested by ${who}`;
   return clipText(`${asked}${message ? `: ${message}` : ''}`, OWNER_SMS_MAX, 'utf16');
-}
-
-/** Twilio refuses for good with a 4xx (a wrong number, an unverified sender); 429 and 5xx pass. */
-export function isPermanentTwilioError(error: unknown): boolean {
-  const status = (error as { status?: unknown }).status;
-  return typeof status === 'number' && status >= 400 && status < 500 && status !== 429;
 }
 
 export function ownerSmsHandler(deps: OwnerSmsDeps): JobHandler {

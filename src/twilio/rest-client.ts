@@ -55,3 +55,9 @@ export function createSmsSender(client: twilio.Twilio, from: string): SmsSender 
     },
   };
 }
+
+/** Twilio refuses for good with a 4xx (a wrong number, an unverified sender); 429 and 5xx pass. */
+export function isPermanentTwilioError(error: unknown): boolean {
+  const status = (error as { status?: unknown }).status;
+  return typeof status === 'number' && status >= 400 && status < 500 && status !== 429;
+}

@@ -2,7 +2,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { phrase } from '../assistant/phrases.ts';
+import { phrase, welcomeBack } from '../assistant/phrases.ts';
 import { LANGUAGES, type Language } from '../config.ts';
 import { findCallConversation, openCallConversation } from '../db/calls-repo.ts';
 import { appendMessages, type Conversation } from '../db/conversations-repo.ts';
@@ -31,13 +31,20 @@ const voiceQuery = z.looseObject({
   language: languageParam,
 });
 
-const greetingFor = (deps: VoiceRouteDeps, language: Language) => (deps.llmConfigured ? deps.profile.greetings[language] : phrase(language, 'message_ask_name'));
+/**
+ * What a call opens with: the profile's greeting, or a returning caller's by name (known from the
+ * statement that opened the call, so it costs no extra wait). Without an LLM, the message-taking prompt.
+ */
+function greetingFor(deps: VoiceRouteDeps, language: Language, customerName: string | null = null): string {
+  if (!deps.llmConfigured) return phrase(language, 'message_ask_name');
+  return customerName?.trim() ? welcomeBack(language, customerName, deps.profile.name) : deps.profile.greetings[language];
+}
 
 /** Opens (or resumes) the call's conversation and says the greeting once; the TwiML to answer with. */
 async function startCall(deps: VoiceRouteDeps, call: { callSid: string; caller: string | null; language: Language }, log: FastifyBaseLogger): Promise<string> {
-  const { conversation, created } = await openCallConversation(deps.db, call);
+  const { conversation, created, customerName } = await openCallConversation(deps.db, call);
   const { language } = conversation;
-  const greeting = greetingFor(deps, language);
+  const greeting = greetingFor(deps, language, customerName);
   // Twilio may fetch this webhook again (a retry): the call resumes at its next turn, greeted once in the transcript.
   const turnsSoFar = created ? 0 : await countReplies(deps.db, conversation.id);
   if (created) {

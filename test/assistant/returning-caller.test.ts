@@ -1,7 +1,9 @@
 // A returning caller is recognised by their number: the prompt names them, and their record counts each conversation.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { findCustomerByPhone } from '../../src/booking/customers-repo.ts';
+import { welcomeBack } from '../../src/assistant/phrases.ts';
+import { findCustomerByPhone, saveCustomerName } from '../../src/booking/customers-repo.ts';
+import { loadProfile } from '../../src/profile.ts';
 import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
 import { PhoneCall } from '../helpers/phone-call.ts';
 import { postJson, startTestServer, testEnv, type TestServer } from '../helpers/test-app.ts';
@@ -29,8 +31,9 @@ describe('a returning caller', () => {
   };
 
   it('is greeted by the name they gave on an earlier call, and each call is counted once', async () => {
+    const profile = await loadProfile(server.config.assistantProfilePath);
     const first = new PhoneCall(server.url, CAROL);
-    await first.start();
+    assert.deepEqual((await first.start()).says, [profile.greetings.en], 'a caller not known yet hears the plain greeting');
     standIn.enqueue({ toolCalls: [{ name: 'save_customer_name', input: { name: 'Carol' } }] }, { text: 'Nice to meet you, Carol.' });
     await first.say('/twilio/voice?turn=1', 'Hi, I am Carol.');
     assert.doesNotMatch(lastSystemPrompt(), /Returning caller|been in touch/);
@@ -39,7 +42,7 @@ describe('a returning caller', () => {
     assert.equal((await findCustomerByPhone(server.db, CAROL))?.conversationCount, 1);
 
     const second = new PhoneCall(server.url, CAROL);
-    await second.start();
+    assert.deepEqual((await second.start()).says, [welcomeBack('en', 'Carol', profile.name)]);
     standIn.enqueue({ text: 'Welcome back, Carol!' });
     const heard = await second.say('/twilio/voice?turn=1', 'Hello again');
     assert.deepEqual(heard.says, ['Welcome back, Carol!']);
@@ -48,6 +51,16 @@ describe('a returning caller', () => {
     const customer = await findCustomerByPhone(server.db, CAROL);
     assert.equal(customer?.conversationCount, 2);
     assert.equal(customer?.language, 'en');
+  });
+
+  it("greets a known caller by name in the call's language, and a withheld number plainly", async () => {
+    const profile = await loadProfile(server.config.assistantProfilePath);
+    await saveCustomerName(server.db, '+421905000888', 'Zuzana');
+    const known = await new PhoneCall(server.url, '+421905000888').start('/twilio/incoming?language=sk');
+    assert.deepEqual(known.says, ['Dobrý deň, Zuzana, opäť ste sa dovolali do Bright Smile Dental. Ako vám môžem pomôcť?']);
+    assert.equal(known.gatherLanguage, 'sk-SK');
+    const withheld = await new PhoneCall(server.url, 'anonymous').start('/twilio/incoming?language=sk');
+    assert.deepEqual(withheld.says, [profile.greetings.sk]);
   });
 
   it('says nothing of a caller it cannot know', async () => {

@@ -4,6 +4,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { phrase } from '../../src/assistant/phrases.ts';
+import { findCustomerByPhone } from '../../src/booking/customers-repo.ts';
 import { loadRecentMessages } from '../../src/db/conversations-repo.ts';
 import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
 import { eventually } from '../helpers/server-process.ts';
@@ -109,6 +110,10 @@ describe('SMS with no LLM configured', () => {
       assert.equal(messageOf(reply.text), phrase('en', 'sms_message_saved'));
       const { rows } = await server.db.query<{ message: string; caller: string }>('SELECT message, caller FROM callback_requests');
       assert.deepEqual(rows, [{ message: 'Please call me about an appointment', caller: '+421905999000' }]);
+      // The thread counts as a contact, once, though no assistant turn ran.
+      assert.equal((await findCustomerByPhone(server.db, '+421905999000'))?.conversationCount, 1);
+      await sms(server, '+421905999000', 'And one more thing');
+      assert.equal((await findCustomerByPhone(server.db, '+421905999000'))?.conversationCount, 1);
     } finally {
       await server.close();
     }

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { phrase } from '../../src/assistant/phrases.ts';
+import { findCustomerByPhone } from '../../src/booking/customers-repo.ts';
 import { findCallConversation } from '../../src/db/calls-repo.ts';
 import { loadRecentMessages } from '../../src/db/conversations-repo.ts';
 import type { Db } from '../../src/db/db.ts';
@@ -202,6 +203,21 @@ describe('a phone call with no LLM configured', () => {
       const { rows } = await server.db.query<{ name: string; message: string; caller: string }>('SELECT name, message, caller FROM callback_requests');
       assert.deepEqual(rows, [{ name: 'Jana Nováková', message: 'Please call me back about my crown.', caller: '+14155551234' }]);
       assert.equal((await transcript(server.db, call.sid)).length, 5);
+
+      // No assistant turn ran, yet the caller has a record with this call counted, once however often Twilio asks.
+      const first = await findCustomerByPhone(server.db, '+14155551234');
+      assert.equal(first?.conversationCount, 1);
+      await call.start();
+      assert.equal((await findCustomerByPhone(server.db, '+14155551234'))?.conversationCount, 1);
+      await server.db.query(`UPDATE customers SET last_contact_at = last_contact_at - interval '1 day'`);
+      await new PhoneCall(server.url).start();
+      const again = await findCustomerByPhone(server.db, '+14155551234');
+      assert.equal(again?.conversationCount, 2);
+      assert.deepEqual(again?.firstContactAt, first?.firstContactAt);
+      assert.ok(again!.lastContactAt > first!.lastContactAt);
+      // A caller with no number to count under gets no record.
+      await new PhoneCall(server.url, 'client:alice').start();
+      assert.equal((await server.db.query('SELECT 1 FROM customers')).rows.length, 1);
     } finally {
       await server.close();
     }
