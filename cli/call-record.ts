@@ -99,6 +99,10 @@ function printSummary(summary: CallSummary): void {
   eventLine(`  follow-up: ${summary.follow_up_needed ? (summary.follow_up ?? 'needed') : 'none'}`);
 }
 
+/** The start of a text, to name it in a note: up to 40 characters, cut between words. */
 function excerpt(body: string): string {
-  return body.length > 40 ? `${body.slice(0, 40)}…` : body;
+  if (body.length <= 40) return body;
+  const cut = body.slice(0, 40);
+  const space = cut.lastIndexOf(' ');
+  return `${space > 0 ? cut.slice(0, space) : cut}…`;
 }

@@ -350,7 +350,7 @@ describe('phone-assistant call, the texts and summary the server kept', () => {
         ].join('\n'),
       );
       assert.match(result.stderr, /waiting up to 20 s for the call's summary/);
-      assert.match(result.stderr, /the text message "Acme: your check-up is booked for Tuesda…" was not sent: the server has no Twilio credentials/);
+      assert.match(result.stderr, /the text message "Acme: your check-up is booked for…" was not sent: the server has no Twilio credentials/);
       assert.ok(standIn.apiRequests.every((request) => request.authorization === `Bearer ${API_KEY}`));
       // The conversation is looked up by its CallSid once; then only the call itself is read.
       assert.equal(standIn.apiRequests.filter((request) => request.path.startsWith('/v1/calls?')).length, 1);
