@@ -53,6 +53,8 @@ export async function runCall(settings: CallSettings): Promise<number> {
     reportOnFailure = false; // the report is sent just below, and not retried if it fails
     await hangUp();
     eventLine(step.reason === 'caller' ? 'call ended (you hung up)' : 'call ended');
+    // Nothing more is read from the keyboard: Ctrl-C while waiting for the summary ends the command at once.
+    lines.close();
     await record.showAftermath();
     return 0;
   } catch (error) {
