@@ -24,6 +24,7 @@ const TABLES = [
   'knowledge_documents',
   'knowledge_state',
   'outbox_jobs',
+  'outgoing_sms',
   'schema_migrations',
   'webhook_replies',
 ];
