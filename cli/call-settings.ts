@@ -15,6 +15,8 @@ export interface CallSettings extends Signing {
   from: string;
   to: string;
   language: Language | undefined;
+  /** The server's API_KEY, to read the call's texts and summary from /v1 afterwards; undefined: they are not shown. */
+  apiKey: string | undefined;
 }
 
 export const DEFAULT_CALLER = '+14155550100';
@@ -34,6 +36,7 @@ export async function resolveCallSettings(flags: CallFlags, env: Env): Promise<C
     from: phoneNumber('--from', flags.from ?? DEFAULT_CALLER),
     to: phoneNumber('--to', flags.to ?? setting(env, 'TWILIO_PHONE_NUMBER') ?? DEFAULT_BUSINESS_NUMBER),
     language: flags.language,
+    apiKey: setting(env, 'API_KEY'),
   };
 }
 

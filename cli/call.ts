@@ -1,6 +1,7 @@
 // `phone-assistant call`: a voice call to a running server, played in the terminal the way Twilio would play it.
 import { maskPhone } from '../src/phone.ts';
 import { newSid, type CallSettings } from './call-settings.ts';
+import { callRecordView } from './call-record.ts';
 import { CliError } from './cli-error.ts';
 import { openLineInput, type LineInput } from './line-input.ts';
 import { errorLine, eventLine, noteLine, sayLine } from './terminal.ts';
@@ -39,6 +40,7 @@ export async function runCall(settings: CallSettings): Promise<number> {
   if (settings.language) incoming.searchParams.set('language', settings.language);
   noteLine(`calling ${settings.baseUrl} from ${maskPhone(settings.from)} … (Ctrl-D hangs up)`);
 
+  const record = callRecordView(settings, callSid);
   const lines = openLineInput({ input: process.stdin, output: process.stdout, prompt: 'you: ', describe: (line) => line.trim() || '(silence)' });
   let reportOnFailure = false;
   try {
@@ -46,11 +48,14 @@ export async function runCall(settings: CallSettings): Promise<number> {
     while (step.kind === 'post') {
       const verbs = await fetchTwiml(step.request, settings);
       reportOnFailure = true;
-      step = await play(verbs, step.request.url, lines, () => callParams('in-progress'));
+      step = await play(verbs, step.request.url, { lines, inProgress: () => callParams('in-progress'), beforeListening: () => record.showNewTexts() });
     }
     reportOnFailure = false; // the report is sent just below, and not retried if it fails
     await hangUp();
     eventLine(step.reason === 'caller' ? 'call ended (you hung up)' : 'call ended');
+    // Nothing more is read from the keyboard: Ctrl-C while waiting for the summary ends the command at once.
+    lines.close();
+    await record.showAftermath();
     return 0;
   } catch (error) {
     if (!(error instanceof CliError)) throw error;
@@ -63,8 +68,15 @@ export async function runCall(settings: CallSettings): Promise<number> {
   }
 }
 
+interface Player {
+  lines: LineInput;
+  inProgress: () => Record<string, string>;
+  /** Runs once what the caller hears has been said, before they answer: texts sent during the turn appear here. */
+  beforeListening: () => Promise<void>;
+}
+
 /** Plays one TwiML document: what it says is printed, and the first verb that leaves the document decides the next step. */
-async function play(verbs: Verb[], documentUrl: string, lines: LineInput, inProgress: () => Record<string, string>): Promise<Step> {
+async function play(verbs: Verb[], documentUrl: string, { lines, inProgress, beforeListening }: Player): Promise<Step> {
   for (const verb of verbs) {
     switch (verb.kind) {
       case 'say':
@@ -72,6 +84,7 @@ async function play(verbs: Verb[], documentUrl: string, lines: LineInput, inProg
         break;
       case 'gather': {
         for (const prompt of verb.prompts) if (prompt.kind === 'say' && prompt.text) sayLine('assistant', prompt.text);
+        await beforeListening();
         const line = await lines.next();
         if (line === undefined) return { kind: 'end', reason: 'caller' };
         const input = callerInput(line);
@@ -89,6 +102,7 @@ async function play(verbs: Verb[], documentUrl: string, lines: LineInput, inProg
           eventLine(`(the call is transferred to ${verb.number || 'another party'}; the simulation ends here)`);
           return { kind: 'end', reason: 'hangup' };
         }
+        await beforeListening();
         eventLine(`(dialling ${verb.number || 'another party'}, ringing up to ${verb.timeoutSeconds ?? DEFAULT_DIAL_TIMEOUT_SECONDS} s)`);
         const ended = await playDial(lines);
         if (ended === undefined) return { kind: 'end', reason: 'caller' };

@@ -30,7 +30,9 @@ Options of call:
 
 ${KNOWLEDGE_HELP}
 In a call, each line you type is what you say: an empty line is silence, #123 presses keys
-1 2 3, and Ctrl-D (or Ctrl-C) hangs up. Lines can be piped in as well:
+1 2 3, and Ctrl-D (or Ctrl-C) hangs up. When the call is put through to a person, you choose
+whether they answer. With API_KEY set to the server's, the texts the caller receives and the
+call's summary are shown too. Lines can be piped in as well:
   printf 'When are you open?\\n' | phone-assistant call
 `;
 

@@ -83,6 +83,7 @@ const text = z.object({
 
 const callDetail = callSummary.extend({
   summary: conversationSummary,
+  summarized_at: z.date().nullable().describe('When the summary job was done with the conversation; set while summary is null, there will be none (no LLM, or it failed)'),
   transfers: z.array(transfer).describe('Hand-overs to a person, oldest first'),
   texts: z.array(text).describe('Text messages to the caller decided in this conversation (booking confirmations), oldest first'),
   messages: z.array(transcriptEntry),
@@ -156,6 +157,7 @@ export function registerCallsRoutes(app: FastifyInstance, deps: { db: Db }): voi
       return {
         ...toSummary(conversation),
         summary: summary?.summary ?? null,
+        summarized_at: summary?.summarizedAt ?? null,
         transfers: transfers.map(toTransfer),
         texts: texts.map(toText),
         messages: transcript.map(toTranscriptEntry),

@@ -19,13 +19,31 @@ interface Received {
   signatureValid: boolean;
 }
 
-/** A server that answers each path (query included) with a scripted TwiML document, recording what it was sent. */
-async function startStandIn(script: Record<string, string | { status: number; body: string }>) {
+/** How the stand-in answers a GET of its /v1 API: JSON with a status, given the requests so far. */
+type ApiScript = (path: string, received: Received[]) => { status: number; json: unknown };
+
+interface ApiRequest {
+  path: string;
+  authorization: string | undefined;
+}
+
+/**
+ * A server that answers each path (query included) with a scripted TwiML document, recording what it was sent;
+ * GETs under /v1 go to `api`, and are recorded apart.
+ */
+async function startStandIn(script: Record<string, string | { status: number; body: string }>, api?: ApiScript) {
   const received: Received[] = [];
+  const apiRequests: ApiRequest[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
+      if (req.method === 'GET' && req.url?.startsWith('/v1/')) {
+        apiRequests.push({ path: req.url, authorization: req.headers.authorization });
+        const answer = api?.(req.url, received) ?? { status: 404, json: { error: 'not_found' } };
+        res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.json));
+        return;
+      }
       const params = Object.fromEntries(new URLSearchParams(body));
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${req.url}`;
       const signature = req.headers['x-twilio-signature'];
@@ -39,7 +57,7 @@ async function startStandIn(script: Record<string, string | { status: number; bo
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, received, close: () => new Promise((resolve) => server.close(resolve)) };
+  return { url, received, apiRequests, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
 function runCli(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}) {
@@ -269,6 +287,129 @@ describe('phone-assistant call, put through to a person', () => {
       ['no-answer', 'completed'],
     );
     assert.match(dialEnds[1]?.params.DialCallDuration ?? '', /^\d+$/);
+  });
+});
+
+const API_KEY = 'simulator-api-key-0123456789';
+const CALL_ID = '5b0c1a52-8f43-4c51-9d0e-0a7c6b2f1e11';
+const CONFIRMATION = 'Acme: your check-up is booked for Tuesday 8 December 2026 at 10:00.';
+
+const BOOKING_SCRIPT = {
+  '/twilio/incoming': gather(1, 'Hello.'),
+  '/twilio/voice?turn=1&lang=en': `<Response><Say>You are booked for Tuesday at ten.</Say>${gather(2, 'Anything else?').slice('<Response>'.length)}`,
+  '/twilio/voice?turn=2&lang=en': '<Response><Say>Goodbye.</Say><Hangup/></Response>',
+  '/twilio/status': '',
+};
+
+const SUMMARY = { caller: 'Ann', intent: 'Book a check-up', outcome: 'Booked for Tuesday 10:00', follow_up_needed: false, follow_up: null };
+
+/**
+ * The server's /v1 view of the call as it goes: the confirmation text appears once the booking turn
+ * was posted, and the summary `summaryAfterPolls` reads after the final status (never when null).
+ */
+function bookingApi(options: { summaryAfterPolls: number | null; textStatus: string; noSummary?: boolean }): ApiScript {
+  let pollsAfterStatus = 0;
+  return (path, received) => {
+    const callSid = received[0]?.params.CallSid ?? '';
+    if (path === `/v1/calls?channel=voice&call_sid=${callSid}`) return { status: 200, json: { items: [{ id: CALL_ID, call_sid: callSid }], next_cursor: null } };
+    if (path !== `/v1/calls/${CALL_ID}`) return { status: 404, json: { error: 'not_found' } };
+    const booked = received.some((request) => request.path === '/twilio/voice?turn=1&lang=en');
+    const ended = received.some((request) => request.path === '/twilio/status');
+    if (ended) pollsAfterStatus += 1;
+    const summarized = ended && options.summaryAfterPolls !== null && pollsAfterStatus > options.summaryAfterPolls;
+    const texts = booked ? [{ id: 't1', to: '+14155550100', body: CONFIRMATION, status: ended ? options.textStatus : 'pending', created_at: '2026-12-01T10:00:00Z', sent_at: null }] : [];
+    const summarizedAt = summarized ? '2026-12-01T10:01:00Z' : null;
+    return { status: 200, json: { id: CALL_ID, call_sid: callSid, summary: summarized && !options.noSummary ? SUMMARY : null, summarized_at: summarizedAt, texts, transfers: [], messages: [] } };
+  };
+}
+
+describe('phone-assistant call, the texts and summary the server kept', () => {
+  it('shows a text as soon as the server has sent it, and the summary once the background job wrote it', async () => {
+    const standIn = await startStandIn(BOOKING_SCRIPT, bookingApi({ summaryAfterPolls: 2, textStatus: 'not_configured' }));
+    try {
+      const result = await runCli(['call', '--url', standIn.url, '--token', TOKEN], { stdin: 'Book me a check-up on Tuesday\nNo, bye\n', env: { API_KEY } });
+
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(
+        result.stdout,
+        [
+          'assistant: Hello.',
+          'you: Book me a check-up on Tuesday',
+          'assistant: You are booked for Tuesday at ten.',
+          'assistant: Anything else?',
+          `(text message to you: "${CONFIRMATION}")`,
+          'you: No, bye',
+          'assistant: Goodbye.',
+          'call ended',
+          'summary of the call:',
+          '  caller: Ann',
+          '  intent: Book a check-up',
+          '  outcome: Booked for Tuesday 10:00',
+          '  follow-up: none',
+          '',
+        ].join('\n'),
+      );
+      assert.match(result.stderr, /waiting up to 20 s for the call's summary/);
+      assert.match(result.stderr, /the text message "Acme: your check-up is booked for…" was not sent: the server has no Twilio credentials/);
+      assert.ok(standIn.apiRequests.every((request) => request.authorization === `Bearer ${API_KEY}`));
+      // The conversation is looked up by its CallSid once; then only the call itself is read.
+      assert.equal(standIn.apiRequests.filter((request) => request.path.startsWith('/v1/calls?')).length, 1);
+    } finally {
+      await standIn.close();
+    }
+  });
+
+  it('says that API_KEY shows them, and reads nothing, when API_KEY is not set', async () => {
+    const standIn = await startStandIn(BOOKING_SCRIPT, bookingApi({ summaryAfterPolls: 0, textStatus: 'sent' }));
+    try {
+      const result = await runCli(['call', '--url', standIn.url, '--token', TOKEN], { stdin: 'Book me in\nbye\n' });
+      assert.equal(result.code, 0, result.stderr);
+      assert.doesNotMatch(result.stdout, /text message|summary/);
+      assert.match(result.stderr, /set API_KEY to the server's API_KEY to see the texts the caller received and the call's summary/);
+      assert.deepEqual(standIn.apiRequests, []);
+    } finally {
+      await standIn.close();
+    }
+  });
+
+  it('says once, at the end, why they cannot be shown when the server refuses the key', async () => {
+    const standIn = await startStandIn(BOOKING_SCRIPT, () => ({ status: 401, json: { error: 'unauthorized' } }));
+    try {
+      const result = await runCli(['call', '--url', standIn.url, '--token', TOKEN], { stdin: 'Book me in\nbye\n', env: { API_KEY: 'wrong-key-0123456789' } });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /call ended\n$/);
+      assert.equal(result.stderr.match(/cannot be shown: the server refused API_KEY \(401\)/g)?.length, 1, result.stderr);
+      assert.equal(standIn.apiRequests.length, 1);
+    } finally {
+      await standIn.close();
+    }
+  });
+
+  it('stops waiting as soon as the server says it wrote no summary (no LLM)', async () => {
+    const standIn = await startStandIn(BOOKING_SCRIPT, bookingApi({ summaryAfterPolls: 1, textStatus: 'sent', noSummary: true }));
+    try {
+      const result = await runCli(['call', '--url', standIn.url, '--token', TOKEN], { stdin: 'Book me in\nbye\n', env: { API_KEY } });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /call ended\n$/);
+      assert.ok(result.stderr.includes(`the server wrote no summary of this call: it has no LLM, the LLM failed, or the caller said nothing; the transcript is in GET ${standIn.url}/v1/calls/${CALL_ID}`), result.stderr);
+      // The call, read after each turn, then once to look and once more to see it done: no polling past that.
+      assert.equal(standIn.apiRequests.filter((request) => request.path === `/v1/calls/${CALL_ID}`).length, 4);
+    } finally {
+      await standIn.close();
+    }
+  });
+
+  it('stops waiting for a summary that does not come, and says where to find it later', async () => {
+    const standIn = await startStandIn(BOOKING_SCRIPT, bookingApi({ summaryAfterPolls: null, textStatus: 'sent' }));
+    try {
+      const result = await runCli(['call', '--url', standIn.url, '--token', TOKEN], { stdin: 'Book me in\nbye\n', env: { API_KEY } });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /\(text message to you: .*\)\n[\s\S]*call ended\n$/);
+      assert.ok(result.stderr.includes(`no summary yet; it appears later in GET ${standIn.url}/v1/calls/${CALL_ID}`), result.stderr);
+      assert.doesNotMatch(result.stderr, /was not sent/, 'a sent text has no note');
+    } finally {
+      await standIn.close();
+    }
   });
 });
 
