@@ -25,6 +25,8 @@ export interface Config {
   host: string;
   publicUrl: string | undefined;
   trustProxy: boolean;
+  /** How calls are answered unless the number's webhook URL says otherwise: turn by turn (`<Gather>`) or streamed (ConversationRelay). */
+  voiceMode: 'gather' | 'relay';
   twilio: {
     accountSid: string | undefined;
     authToken: string | undefined;
@@ -181,6 +183,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     host: env.HOST,
     publicUrl: env.PUBLIC_URL,
     trustProxy: env.TRUST_PROXY,
+    voiceMode: env.VOICE_MODE,
     twilio: {
       accountSid: env.TWILIO_ACCOUNT_SID,
       authToken: env.TWILIO_AUTH_TOKEN,

@@ -1,0 +1,179 @@
+// One ConversationRelay session: the caller's words in, the model's tokens out as they come, barge-in cut to what was heard.
+import type { FastifyBaseLogger } from 'fastify';
+import type { Assistant } from '../assistant/engine.ts';
+import { apology, phrase } from '../assistant/phrases.ts';
+import { LANGUAGES, type Language } from '../config.ts';
+import { findCallConversation, openCallConversation } from '../db/calls-repo.ts';
+import type { Conversation } from '../db/conversations-repo.ts';
+import type { Db } from '../db/db.ts';
+import { storeInterruptedTurn, truncateLastReply } from '../db/heard-replies-repo.ts';
+import { isE164, maskPhone } from '../phone.ts';
+import { parseInbound, type HandoffData, type InboundMessage, type OutboundMessage, type SetupMessage } from './relay-messages.ts';
+
+export interface RelaySessionDeps {
+  db: Db;
+  assistant: Assistant;
+  defaultLanguage: Language;
+  /** Work still running when its socket closed (storing a cut-off turn); awaited on shutdown. */
+  inFlight: Set<Promise<unknown>>;
+}
+
+/** The part of a WebSocket the session uses. */
+export interface RelaySocket {
+  readonly readyState: number;
+  send(data: string): void;
+  on(event: 'message', listener: (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+}
+
+const OPEN = 1;
+
+/** A reply being streamed; `heard` is set once the caller cut it off. */
+interface RunningTurn {
+  controller: AbortController;
+  sent: string;
+  heard: string | null;
+}
+
+// Tools after which the call leaves the relay: their reply is said by the <Connect action>'s TwiML,
+// so that ending the session cannot cut it off.
+const LEAVING_TOOLS = new Set(['end_call', 'transfer_to_human']);
+
+const languageOf = (value: string | undefined): Language | undefined => LANGUAGES.find((language) => language === value);
+
+export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, baseLog: FastifyBaseLogger): void {
+  let log = baseLog;
+  let conversation: Conversation | null = null;
+  let turn: RunningTurn | null = null;
+  let ended = false;
+  let setupSeen = false;
+  // Turns and stores run one after another, in the order the caller spoke.
+  let queue: Promise<void> = Promise.resolve();
+
+  const send = (message: OutboundMessage): void => {
+    if (socket.readyState === OPEN) socket.send(JSON.stringify(message));
+  };
+  const enqueue = (work: () => Promise<void>): void => {
+    const next = queue.then(work).catch((error: unknown) => log.error({ err: error }, 'relay session step failed'));
+    queue = next;
+    deps.inFlight.add(next);
+    void next.finally(() => deps.inFlight.delete(next));
+  };
+
+  /** The caller spoke over the reply: stop the model now; the turn's own task stores what was heard. */
+  const cutOff = (heard: string): void => {
+    if (!turn || turn.heard !== null) return;
+    turn.heard = heard;
+    turn.controller.abort();
+  };
+
+  async function start(setup: SetupMessage): Promise<void> {
+    const language = languageOf(setup.customParameters?.['language']) ?? deps.defaultLanguage;
+    const caller = setup.from && isE164(setup.from) ? setup.from : null;
+    // Opened by /twilio/incoming as a rule; a call whose start was never stored is opened here.
+    conversation =
+      (await findCallConversation(deps.db, setup.callSid)) ?? (await openCallConversation(deps.db, { callSid: setup.callSid, caller, language })).conversation;
+    log = baseLog.child({ callSid: setup.callSid, conversationId: conversation.id });
+    log.info({ phone: caller ? maskPhone(caller) : null, language: conversation.language }, 'relay session started');
+  }
+
+  async function answer(text: string): Promise<void> {
+    if (!conversation || ended) return;
+    const current: RunningTurn = { controller: new AbortController(), sent: '', heard: null };
+    turn = current;
+    const startedMs = performance.now();
+    let held = '';
+    let holdBack = false;
+    let outcome: { stored: boolean; actions: readonly string[] } | null = null;
+    try {
+      for await (const event of deps.assistant.runTurn(conversation, text, { signal: current.controller.signal, stream: true })) {
+        if (event.type === 'done') outcome = { stored: true, actions: event.actions };
+        if (current.heard !== null) continue;
+        if (event.type === 'tool-call' && LEAVING_TOOLS.has(event.name)) holdBack = true;
+        if (event.type === 'text-delta' && event.text !== '') {
+          if (holdBack) {
+            held += event.text;
+            continue;
+          }
+          if (current.sent === '') log.debug({ firstTokenMs: Math.round(performance.now() - startedMs) }, 'first token sent');
+          current.sent += event.text;
+          send({ type: 'text', token: event.text, last: false });
+        }
+        if (event.type === 'failed') send({ type: 'text', token: (current.sent ? ' ' : '') + event.apology, last: true });
+      }
+    } catch (error) {
+      log.error({ err: error }, 'relay turn failed');
+      if (current.heard === null) send({ type: 'text', token: apology(conversation.language, 'other'), last: true });
+    } finally {
+      turn = null;
+    }
+    if (current.heard !== null) {
+      // What the caller heard replaces what the model wrote, so the next turn's history matches the call.
+      if (outcome?.stored) await truncateLastReply(deps.db, conversation.id, current.heard);
+      else await storeInterruptedTurn(deps.db, conversation.id, text, current.heard);
+      log.info({ heardChars: current.heard.length, sentChars: current.sent.length }, 'reply interrupted');
+      return;
+    }
+    if (!outcome) return;
+    const leaving = outcome.actions.includes('transfer') ? 'transfer' : outcome.actions.includes('end_call') ? 'end_call' : null;
+    if (leaving) {
+      if (current.sent !== '') send({ type: 'text', token: '', last: true });
+      const handoff: HandoffData = { reason: leaving, say: held.trim() !== '' };
+      ended = true;
+      send({ type: 'end', handoffData: JSON.stringify(handoff) });
+      log.info({ reason: leaving }, 'relay session ended by the assistant');
+      return;
+    }
+    // A hand-over that was not possible is an ordinary answer after all.
+    const rest = held || (current.sent === '' ? phrase(conversation.language, 'reprompt') : '');
+    send({ type: 'text', token: rest, last: true });
+  }
+
+  function handle(message: InboundMessage): void {
+    if (message.type === 'setup') {
+      if (setupSeen) log.warn('second setup message ignored');
+      else enqueue(() => start(message));
+      setupSeen = true;
+      return;
+    }
+    if (message.type === 'info') return;
+    if (message.type === 'error') {
+      log.warn({ description: message.description }, 'relay reported an error');
+      return;
+    }
+    if (message.type === 'interrupt') {
+      const heard = message.utteranceUntilInterrupt;
+      if (turn) cutOff(heard);
+      // Streamed whole already (and stored): the stored reply is cut instead.
+      else enqueue(async () => void (conversation && (await truncateLastReply(deps.db, conversation.id, heard))));
+      return;
+    }
+    if (message.type === 'prompt') {
+      if (message.last === false || message.voicePrompt === '') return;
+      // Words while a reply streams mean the caller talked over it; without Twilio's account of what was heard, what was sent is the best guess.
+      if (turn) cutOff(turn.sent);
+      const text = message.voicePrompt;
+      log.debug({ speech: text }, 'caller turn');
+      enqueue(() => answer(text));
+      return;
+    }
+    if (turn) cutOff(turn.sent);
+    const keys = `[keypad] ${message.digit}`;
+    enqueue(() => answer(keys));
+  }
+
+  socket.on('message', (data, isBinary) => {
+    const parsed = isBinary ? ({ ok: false, reason: 'binary frame' } as const) : parseInbound(data.toString());
+    if (!parsed.ok) {
+      log.warn({ reason: parsed.reason }, 'relay message dropped');
+      return;
+    }
+    handle(parsed.message);
+  });
+  socket.on('close', () => {
+    ended = true;
+    // The caller hung up, or Twilio moved the call on: a reply still streaming was heard at most as far as it was sent.
+    if (turn) cutOff(turn.sent);
+    log.info('relay session closed');
+  });
+}
