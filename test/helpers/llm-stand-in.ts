@@ -3,7 +3,7 @@
 // enqueueEmbedding is waiting (a failure or a delay); its requests are kept apart, in embeddingRequests.
 // POST /v1/audio/speech answers with standInAudio(body), unless the next scripted reply is a failure
 // (`{status}`, `{drop}`) or a delay (`{hangMs}`): then it takes that reply from the queue and acts on it.
-// A streamed answer can come slowly (`pieceDelayMs` between its pieces), as a real model writes.
+// A streamed answer can come slowly (`pieceDelayMs` between its pieces, the first at once), as a real model writes.
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -12,7 +12,7 @@ import { standInEmbedding } from './stand-in-embeddings.ts';
 export type ScriptedToolCall = { name: string; input: Record<string, unknown> };
 
 export type ScriptedReply =
-  /** `pieceDelayMs`: a pause before each piece of a streamed answer (a plain JSON answer ignores it). */
+  /** `pieceDelayMs`: a pause between the pieces of a streamed answer, the first sent at once (a plain JSON answer ignores it). */
   | { text: string; delayMs?: number; pieceDelayMs?: number }
   | { toolCalls: ScriptedToolCall[]; text?: string; delayMs?: number; pieceDelayMs?: number }
   // body defaults to the provider's own error JSON; 429 gets `retry-after: 0` unless headers are given.
@@ -207,8 +207,8 @@ async function writeOpenAiStream(
   };
   startSse(res);
   chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
-  for (const piece of splitIntoPieces(text)) {
-    if (!(await gap())) return;
+  for (const [index, piece] of splitIntoPieces(text).entries()) {
+    if (index > 0 && !(await gap())) return;
     chunk([{ index: 0, delta: { content: piece }, finish_reason: null }]);
   }
   calls.forEach((call, index) => {
@@ -263,8 +263,8 @@ async function writeAnthropicStream(res: ServerResponse, id: string, model: stri
   let index = 0;
   if (text !== '') {
     event('content_block_start', { index, content_block: { type: 'text', text: '' } });
-    for (const piece of splitIntoPieces(text)) {
-      if (!(await gap())) return;
+    for (const [pieceIndex, piece] of splitIntoPieces(text).entries()) {
+      if (pieceIndex > 0 && !(await gap())) return;
       event('content_block_delta', { index, delta: { type: 'text_delta', text: piece } });
     }
     event('content_block_stop', { index });
