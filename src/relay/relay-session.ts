@@ -4,10 +4,11 @@ import type { Assistant } from '../assistant/engine.ts';
 import { apology, phrase } from '../assistant/phrases.ts';
 import { LANGUAGES, type Language } from '../config.ts';
 import { findCallConversation, openCallConversation } from '../db/calls-repo.ts';
-import type { Conversation } from '../db/conversations-repo.ts';
+import { setConversationLanguage, type Conversation } from '../db/conversations-repo.ts';
 import type { Db } from '../db/db.ts';
 import { storeInterruptedTurn, truncateLastReply } from '../db/heard-replies-repo.ts';
 import { isE164, maskPhone } from '../phone.ts';
+import { VOICES } from '../twilio/twiml.ts';
 import { parseInbound, type HandoffData, type InboundMessage, type OutboundMessage, type SetupMessage } from './relay-messages.ts';
 
 export interface RelaySessionDeps {
@@ -40,6 +41,8 @@ interface RunningTurn {
 const LEAVING_TOOLS = new Set(['end_call', 'transfer_to_human']);
 
 const languageOf = (value: string | undefined): Language | undefined => LANGUAGES.find((language) => language === value);
+/** The language of a locale such as `ru-RU`, when it is one we speak. */
+const languageOfLocale = (locale: string | undefined): Language | undefined => languageOf(locale?.toLowerCase().split(/[-_]/)[0]);
 
 export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, baseLog: FastifyBaseLogger): void {
   let log = baseLog;
@@ -75,6 +78,15 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
       (await findCallConversation(deps.db, setup.callSid)) ?? (await openCallConversation(deps.db, { callSid: setup.callSid, caller, language })).conversation;
     log = baseLog.child({ callSid: setup.callSid, conversationId: conversation.id });
     log.info({ phone: caller ? maskPhone(caller) : null, language: conversation.language }, 'relay session started');
+  }
+
+  /** The caller now speaks another of our languages: the conversation follows, and Twilio speaks it too. */
+  async function followLanguage(language: Language | undefined): Promise<void> {
+    if (!conversation || !language || language === conversation.language) return;
+    conversation = await setConversationLanguage(deps.db, conversation.id, language);
+    const { locale } = VOICES[language];
+    send({ type: 'language', ttsLanguage: locale, transcriptionLanguage: locale });
+    log.info({ language }, 'call language changed');
   }
 
   async function answer(text: string): Promise<void> {
@@ -153,8 +165,12 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
       // Words while a reply streams mean the caller talked over it; without Twilio's account of what was heard, what was sent is the best guess.
       if (turn) cutOff(turn.sent);
       const text = message.voicePrompt;
+      const spoken = languageOfLocale(message.lang);
       log.debug({ speech: text }, 'caller turn');
-      enqueue(() => answer(text));
+      enqueue(async () => {
+        await followLanguage(spoken);
+        await answer(text);
+      });
       return;
     }
     if (turn) cutOff(turn.sent);

@@ -175,6 +175,16 @@ describe('a streamed call (ConversationRelay)', () => {
     assert.deepEqual(await transcript(server.db, call.sid), [{ role: 'assistant', text: GREETING, interrupted: false }]);
   });
 
+  it('follows the caller into another language: the relay is told, and the conversation speaks it from then on', async () => {
+    const { call, relay } = await startCall();
+    standIn.enqueue({ status: 500 });
+    relay.prompt('Kedy máte otvorené?', 'sk-SK');
+    const switched = await relay.waitFor((frame) => frame.type === 'language');
+    assert.deepEqual(switched, { type: 'language', ttsLanguage: 'sk-SK', transcriptionLanguage: 'sk-SK' });
+    assert.equal(await relay.reply(), apology('sk', 'other'));
+    assert.equal((await findCallConversation(server.db, call.sid))?.language, 'sk');
+  });
+
   it('ends the session with end_call and the action URL says the goodbye and hangs up', async () => {
     const { call, relay } = await startCall();
     standIn.enqueue({ toolCalls: [{ name: 'end_call', input: {} }] }, { text: 'Goodbye, have a nice day!' });

@@ -161,3 +161,36 @@ describe('a relay call handed over to a person', () => {
     assert.match(heard.raw, /<Dial [^>]*>\+421905123456<\/Dial>/);
   });
 });
+
+describe('a relay instance shutting down with a reply streaming', () => {
+  let standIn: LlmStandIn;
+  let db: Db;
+
+  before(async () => {
+    standIn = await startLlmStandIn();
+    db = await openTestDb();
+  });
+  after(async () => {
+    await standIn.close();
+    await db.close();
+  });
+
+  it('closes the session, aborts the model, and keeps what was sent as the interrupted reply', async () => {
+    const server = await startTestServer(testEnv(standIn, 'openai', twilioEnv()), { db });
+    const call = new PhoneCall(server.url);
+    await call.start();
+    const relay = await openRelay(server.url);
+    relay.setup(call.sid);
+    standIn.enqueue({ text: 'Our opening hours are a long story.', pieceDelayMs: 60_000 });
+    relay.prompt('When do you open?');
+    await relay.waitFor((frame) => frame.type === 'text');
+    await server.close();
+    await relay.closed;
+    // The stand-in sees its connection drop a moment after the server let go of it.
+    while (standIn.requests[0]?.closedEarly !== true) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual((await texts(db, call.sid)).slice(1), [
+      ['user', 'When do you open?'],
+      ['assistant', 'Our'],
+    ]);
+  });
+});
