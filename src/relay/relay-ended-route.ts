@@ -7,7 +7,7 @@ import { appendMessages, loadRecentMessages, type Conversation } from '../db/con
 import { takeRequestedTransfer } from '../db/transfers-repo.ts';
 import { countReplies } from '../db/webhook-replies-repo.ts';
 import { scheduleSummary } from '../jobs/summaries.ts';
-import { handoverTwiml, type HandoverDeps } from '../twilio/handover.ts';
+import { handoverTwiml, operatorKeyTwiml, type HandoverDeps } from '../twilio/handover.ts';
 import { incomingCallSchema } from '../twilio/payloads.ts';
 import { twilioRequestUrl, type TwilioUrlOptions } from '../twilio/signature.ts';
 import { endTwiml, hangupTwiml, TWIML_CONTENT_TYPE } from '../twilio/twiml.ts';
@@ -18,7 +18,7 @@ export interface RelayEndedDeps extends HandoverDeps {
   urls: TwilioUrlOptions;
 }
 
-const handoffSchema = z.object({ reason: z.enum(['end_call', 'transfer']), say: z.boolean() });
+const handoffSchema = z.object({ reason: z.enum(['end_call', 'transfer', 'operator']), say: z.boolean() });
 
 const relayEndedSchema = incomingCallSchema.extend({
   SessionStatus: z.string().max(64).optional(),
@@ -67,6 +67,10 @@ export function registerRelayEndedRoute(app: FastifyInstance, deps: RelayEndedDe
       await scheduleSummary(deps.db, conversation.id, 'settled').catch((error: unknown) => log.error({ err: error }, 'scheduling the call summary failed'));
       log.info('relay call ended by the assistant');
       return send(said ? hangupTwiml(language, said) : endTwiml());
+    }
+    if (handoff?.reason === 'operator') {
+      log.info('caller pressed 0 in a relay call');
+      return send(await operatorKeyTwiml(deps, conversation, (await countReplies(deps.db, conversation.id)) + 1));
     }
     if (handoff?.reason === 'transfer') {
       const transfer = await takeRequestedTransfer(deps.db, conversation.id);

@@ -39,6 +39,8 @@ interface RunningTurn {
 // Tools after which the call leaves the relay: their reply is said by the <Connect action>'s TwiML,
 // so that ending the session cannot cut it off.
 const LEAVING_TOOLS = new Set(['end_call', 'transfer_to_human']);
+// Tools that wait on the database or the knowledge base: the caller hears a short phrase instead of silence.
+const SLOW_TOOLS = new Set(['search_knowledge', 'find_free_slots', 'book_appointment', 'move_appointment', 'cancel_appointment', 'list_my_appointments']);
 
 const languageOf = (value: string | undefined): Language | undefined => LANGUAGES.find((language) => language === value);
 /** The language of a locale such as `ru-RU`, when it is one we speak. */
@@ -102,6 +104,11 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
         if (event.type === 'done') outcome = { stored: true, actions: event.actions };
         if (current.heard !== null) continue;
         if (event.type === 'tool-call' && LEAVING_TOOLS.has(event.name)) holdBack = true;
+        if (event.type === 'tool-call' && SLOW_TOOLS.has(event.name) && current.sent === '') {
+          const filler = `${phrase(conversation.language, 'holding')} `;
+          current.sent += filler;
+          send({ type: 'text', token: filler, last: false });
+        }
         if (event.type === 'text-delta' && event.text !== '') {
           if (holdBack) {
             held += event.text;
@@ -174,6 +181,17 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
       return;
     }
     if (turn) cutOff(turn.sent);
+    if (message.digit === '0') {
+      // 0 is a person, please, as in turn-based calls: the <Connect action> puts them through without asking the model.
+      enqueue(async () => {
+        if (ended) return;
+        ended = true;
+        const handoff: HandoffData = { reason: 'operator', say: false };
+        send({ type: 'end', handoffData: JSON.stringify(handoff) });
+        log.info({ reason: 'operator' }, 'relay session ended by the assistant');
+      });
+      return;
+    }
     const keys = `[keypad] ${message.digit}`;
     enqueue(() => answer(keys));
   }

@@ -1,7 +1,7 @@
 // Streamed calls over ConversationRelay: the TwiML that connects them, the signed socket, tokens as they come, barge-in, failures.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { apology } from '../../src/assistant/phrases.ts';
+import { apology, phrase } from '../../src/assistant/phrases.ts';
 import { findCallConversation } from '../../src/db/calls-repo.ts';
 import { loadRecentMessages } from '../../src/db/conversations-repo.ts';
 import type { Db } from '../../src/db/db.ts';
@@ -149,6 +149,13 @@ describe('a streamed call (ConversationRelay)', () => {
     relay.send({ type: 'dtmf', digit: '5' });
     assert.equal(await relay.reply(), 'You pressed five.');
     assert.deepEqual(promptOf(standIn, 0).at(-1), ['user', '[keypad] 5']);
+  });
+
+  it('says a short phrase while a slow tool runs, before the model has any words', async () => {
+    const { relay } = await startCall();
+    standIn.enqueue({ toolCalls: [{ name: 'list_my_appointments', input: {} }] }, { text: 'You have no appointments.' });
+    relay.prompt('Do I have an appointment?');
+    assert.equal(await relay.reply(), `${phrase('en', 'holding')} You have no appointments.`);
   });
 
   it('drops malformed frames and goes on with the call', async () => {

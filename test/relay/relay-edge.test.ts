@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { phrase } from '../../src/assistant/phrases.ts';
 import { findCallConversation } from '../../src/db/calls-repo.ts';
 import { loadRecentMessages } from '../../src/db/conversations-repo.ts';
 import type { Db } from '../../src/db/db.ts';
@@ -20,6 +21,14 @@ async function texts(db: Db, sid: string): Promise<[string, string][]> {
   const conversation = await findCallConversation(db, sid);
   assert.ok(conversation);
   return (await loadRecentMessages(db, conversation.id, 100)).map((row) => [row.message.role, row.text]);
+}
+
+/** A profile without opening hours, so someone can take a call at any time, and a number to put callers through to. */
+function alwaysOpenProfile(): string {
+  const profile = path.join(mkdtempSync(path.join(tmpdir(), 'pa-profile-')), 'profile.yaml');
+  const greeting = 'Hello, Bright Smile Dental.';
+  writeFileSync(profile, `name: Bright Smile Dental\ntimezone: Europe/Bratislava\ntransfer_number: "+421905123456"\ngreetings: {en: "${greeting}", ru: "${greeting}", uk: "${greeting}", sk: "${greeting}"}\n`);
+  return profile;
 }
 
 function incomingParams(sid: string): Record<string, string> {
@@ -134,11 +143,7 @@ describe('a relay call handed over to a person', () => {
 
   before(async () => {
     standIn = await startLlmStandIn();
-    const profile = path.join(mkdtempSync(path.join(tmpdir(), 'pa-profile-')), 'profile.yaml');
-    const greeting = 'Hello, Bright Smile Dental.';
-    // No opening hours: someone can take a call at any time.
-    writeFileSync(profile, `name: Bright Smile Dental\ntimezone: Europe/Bratislava\ntransfer_number: "+421905123456"\ngreetings: {en: "${greeting}", ru: "${greeting}", uk: "${greeting}", sk: "${greeting}"}\n`);
-    server = await startTestServer(testEnv(standIn, 'openai', twilioEnv({ ASSISTANT_PROFILE: profile })));
+    server = await startTestServer(testEnv(standIn, 'openai', twilioEnv({ ASSISTANT_PROFILE: alwaysOpenProfile() })));
   });
   after(async () => {
     await server.close();
@@ -159,6 +164,35 @@ describe('a relay call handed over to a person', () => {
     const heard = parseTwiml(ended.text);
     assert.deepEqual(heard.says, ['Putting you through now.']);
     assert.match(heard.raw, /<Dial [^>]*>\+421905123456<\/Dial>/);
+  });
+});
+
+describe('a relay caller pressing 0', () => {
+  let standIn: LlmStandIn;
+  let server: TestServer;
+
+  before(async () => {
+    standIn = await startLlmStandIn();
+    server = await startTestServer(testEnv(standIn, 'openai', twilioEnv({ ASSISTANT_PROFILE: alwaysOpenProfile() })));
+  });
+  after(async () => {
+    await server.close();
+    await standIn.close();
+  });
+
+  it('is put through to a person without asking the model, as in a turn-based call', async () => {
+    const call = new PhoneCall(server.url);
+    await call.start();
+    const relay = await openRelay(server.url);
+    relay.setup(call.sid);
+    relay.send({ type: 'dtmf', digit: '0' });
+    const end = await relay.waitFor((frame) => frame.type === 'end');
+    assert.deepEqual(JSON.parse(end.handoffData ?? ''), { reason: 'operator', say: false });
+    relay.close();
+    const heard = parseTwiml((await call.post('/twilio/relay-ended', { SessionStatus: 'ended', HandoffData: end.handoffData ?? '' })).text);
+    assert.deepEqual(heard.says, [phrase('en', 'transferring')]);
+    assert.match(heard.raw, /<Dial [^>]*>\+421905123456<\/Dial>/);
+    assert.equal(standIn.requests.length, 0);
   });
 });
 
