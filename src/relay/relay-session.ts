@@ -157,7 +157,9 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
     }
     if (message.type === 'info') return;
     if (message.type === 'error') {
-      log.warn({ description: message.description }, 'relay reported an error');
+      // Twilio's description can quote a frame (our words or the caller's): only at debug, under a redacted key.
+      log.warn('relay reported an error');
+      log.debug({ text: message.description }, 'relay error description');
       return;
     }
     if (message.type === 'interrupt') {

@@ -37,6 +37,7 @@ describe('a streamed call (ConversationRelay)', () => {
   let standIn: LlmStandIn;
   let server: TestServer;
   const sockets: RelayClient[] = [];
+  const logLines: string[] = [];
 
   /** Starts a call the way Twilio does in relay mode: the incoming webhook, then the socket and its setup frame. */
   async function startCall(): Promise<{ call: PhoneCall; relay: RelayClient }> {
@@ -51,7 +52,7 @@ describe('a streamed call (ConversationRelay)', () => {
 
   before(async () => {
     standIn = await startLlmStandIn();
-    server = await startTestServer(testEnv(standIn, 'openai', { TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN, VOICE_MODE: 'relay' }));
+    server = await startTestServer(testEnv(standIn, 'openai', { TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN, VOICE_MODE: 'relay', LOG_LEVEL: 'info' }), { logLines });
   });
   after(async () => {
     for (const socket of sockets) socket.close();
@@ -203,5 +204,15 @@ describe('a streamed call (ConversationRelay)', () => {
     const ended = await call.post('/twilio/relay-ended', { SessionStatus: 'ended', HandoffData: end.handoffData ?? '' });
     assert.equal(ended.status, 200);
     assert.match(ended.text, /<Say[^>]*>Goodbye, have a nice day!<\/Say><Hangup\/>/);
+  });
+
+  it('logs sessions, drops and interruptions without the number or the words of the caller', () => {
+    const log = logLines.join('');
+    assert.match(log, /relay session started/);
+    assert.match(log, /relay message dropped/);
+    assert.match(log, /reply interrupted/);
+    assert.match(log, /\+1\*{5}1234/);
+    assert.doesNotMatch(log, /4155551234/);
+    for (const words of ['When do you open?', 'And on Saturday?', 'Kedy máte otvorené?', 'Invalid message received']) assert.ok(!log.includes(words), words);
   });
 });
