@@ -9,6 +9,7 @@ import type { Db } from '../db/db.ts';
 import { storeInterruptedTurn, truncateLastReply } from '../db/heard-replies-repo.ts';
 import { isE164, maskPhone } from '../phone.ts';
 import { VOICES } from '../twilio/twiml.ts';
+import { isBackchannel } from './backchannel.ts';
 import { parseInbound, type HandoffData, type InboundMessage, type OutboundMessage, type SetupMessage } from './relay-messages.ts';
 
 export interface RelaySessionDeps {
@@ -68,7 +69,7 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
   /** The caller spoke over the reply: stop the model now; the turn's own task stores what was heard. */
   const cutOff = (heard: string): void => {
     if (!turn || turn.heard !== null) return;
-    turn.heard = heard;
+    turn.heard = heard.trim();
     turn.controller.abort();
   };
 
@@ -171,6 +172,11 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
     }
     if (message.type === 'prompt') {
       if (message.last === false || message.voicePrompt === '') return;
+      // "Mm-hm" while the reply is still coming is listening, not a new turn: the reply goes on.
+      if (turn && turn.heard === null && isBackchannel(message.voicePrompt)) {
+        log.debug('backchannel while streaming: ignored');
+        return;
+      }
       // Words while a reply streams mean the caller talked over it; without Twilio's account of what was heard, what was sent is the best guess.
       if (turn) cutOff(turn.sent);
       const text = message.voicePrompt;

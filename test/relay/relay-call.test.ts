@@ -133,6 +133,27 @@ describe('a streamed call (ConversationRelay)', () => {
     ]);
   });
 
+  it('lets a reply go on through a backchannel, and is cut by words that say something', async () => {
+    const { call, relay } = await startCall();
+    standIn.enqueue({ text: 'We open at eight. On Saturdays we open at nine.', pieceDelayMs: 60_000 });
+    relay.prompt('When do you open?');
+    await relay.waitFor((frame) => frame.type === 'text');
+    relay.prompt('Mm-hm.');
+    standIn.enqueue({ text: 'Yes, on Sundays we are closed.' });
+    relay.prompt('Are you open on Sundays?');
+    const from = relay.frames.length;
+    await eventually(() => standIn.requests.length === 2);
+    // The first reply was cut by the question, not by the backchannel: one more request, for the question.
+    assert.equal(standIn.requests[0]?.closedEarly, true);
+    assert.deepEqual(promptOf(standIn, 1).slice(-3), [
+      ['user', 'When do you open?'],
+      ['assistant', 'We'],
+      ['user', 'Are you open on Sundays?'],
+    ]);
+    assert.equal(await relay.reply(from), 'Yes, on Sundays we are closed.');
+    assert.ok(!(await transcript(server.db, call.sid)).some((row) => row.text === 'Mm-hm.'));
+  });
+
   it('cuts a reply that was streamed whole but interrupted while it was spoken', async () => {
     const { call, relay } = await startCall();
     standIn.enqueue({ text: 'A check-up costs forty euros and takes half an hour.' });
