@@ -2,7 +2,9 @@
 import { Writable } from 'node:stream';
 import twilio from 'twilio';
 import WebSocket from 'ws';
+import { LANGUAGES } from '../src/config.ts';
 import { maskPhone } from '../src/phone.ts';
+import { VOICES } from '../src/twilio/twiml.ts';
 import { newSid, type CallSettings } from './call-settings.ts';
 import { CliError } from './cli-error.ts';
 import { openLineInput, type LineInput } from './line-input.ts';
@@ -15,6 +17,7 @@ type SessionEnd = { kind: 'caller' } | { kind: 'end'; handoffData: string } | { 
 
 interface Frame {
   type?: unknown;
+  transcriptionLanguage?: unknown;
   token?: unknown;
   last?: unknown;
   handoffData?: unknown;
@@ -131,6 +134,9 @@ async function runSession(relay: RelayConnect, callSid: string, settings: CallSe
   const send = (message: Record<string, unknown>) => socket.send(JSON.stringify(message));
   send({ type: 'setup', sessionId: newSid('CA').replace(/^CA/, 'VX'), callSid, accountSid: settings.accountSid, from: settings.from, to: settings.to, direction: 'inbound', customParameters: relay.parameters });
   if (relay.welcomeGreeting) sayLine('assistant', relay.welcomeGreeting);
+  // Twilio reports the language it recognises speech in with every prompt: the call's, until the server changes it.
+  const callLanguage = LANGUAGES.find((language) => language === relay.parameters['language']) ?? 'en';
+  let locale: string = VOICES[callLanguage].locale;
 
   let streaming: Streaming | null = null;
   let settle: (end: SessionEnd) => void = () => undefined;
@@ -163,6 +169,10 @@ async function runSession(relay: RelayConnect, callSid: string, settings: CallSe
   });
   const onFrame = (frame: Frame): void => {
     if (frame.type === 'end') return settle({ kind: 'end', handoffData: typeof frame.handoffData === 'string' ? frame.handoffData : '' });
+    if (frame.type === 'language' && typeof frame.transcriptionLanguage === 'string') {
+      locale = frame.transcriptionLanguage;
+      return noteLine(`(the call now speaks ${locale})`);
+    }
     if (frame.type !== 'text' || !streaming) return;
     const token = typeof frame.token === 'string' ? frame.token : '';
     if (token && streaming.firstTokenMs === null) {
@@ -210,7 +220,7 @@ async function runSession(relay: RelayConnect, callSid: string, settings: CallSe
       streaming = { promptSentMs: performance.now(), firstTokenMs: null, heard: '' };
       const digits = /^#([0-9#*]+)$/.exec(text)?.[1];
       if (digits) for (const digit of digits) send({ type: 'dtmf', digit });
-      else send({ type: 'prompt', voicePrompt: text, lang: 'en-US', last: true });
+      else send({ type: 'prompt', voicePrompt: text, lang: locale, last: true });
     }
   } finally {
     socket.close();

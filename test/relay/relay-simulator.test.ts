@@ -79,4 +79,14 @@ describe('the relay simulator', () => {
       ],
     );
   });
+
+  it('keeps the call in the language it was started in', async () => {
+    standIn.enqueue({ text: 'Od ôsmej.' });
+    const { code, stdout, stderr } = await runCli(['call', '--relay', '--language', 'sk', '--url', server.url, '--token', TEST_TWILIO_TOKEN], 'Kedy otvárate?\n');
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /you: Kedy otvárate\?\nassistant: Od ôsmej\.\n/);
+    assert.doesNotMatch(stderr, /now speaks/);
+    const { rows } = await server.db.query<{ language: string }>(`SELECT language FROM conversations WHERE channel = 'voice' ORDER BY created_at DESC LIMIT 1`);
+    assert.equal(rows[0]?.language, 'sk');
+  });
 });
