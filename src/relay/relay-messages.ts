@@ -10,12 +10,14 @@ const spoken = z.string().transform((value) => clipText(cleanText(value), SPEECH
 // Twilio documents some numbers as strings ("460"); either is taken.
 const milliseconds = z.union([z.number(), z.string().regex(/^\d{1,9}$/).transform(Number)]);
 
+// Only the CallSid is needed: anything else in an odd shape is set aside rather than losing the
+// whole setup, which would leave the caller talking to a session that cannot answer.
 const setupMessage = z.looseObject({
   type: z.literal('setup'),
-  sessionId: z.string().trim().min(1).max(SID_MAX),
-  callSid: z.string().trim().regex(/^CA[0-9a-fA-F]{32}$/),
-  from: z.string().max(256).optional(),
-  customParameters: z.record(z.string(), z.string().max(256)).optional(),
+  callSid: z.string().trim().max(SID_MAX).regex(/^CA[0-9a-fA-F]{32}$/),
+  sessionId: z.string().max(SID_MAX).optional().catch(undefined),
+  from: z.string().max(256).optional().catch(undefined),
+  customParameters: z.record(z.string(), z.unknown()).optional().catch(undefined),
 });
 
 const promptMessage = z.looseObject({

@@ -74,7 +74,8 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
   };
 
   async function start(setup: SetupMessage): Promise<void> {
-    const language = languageOf(setup.customParameters?.['language']) ?? deps.defaultLanguage;
+    const parameter = setup.customParameters?.['language'];
+    const language = languageOf(typeof parameter === 'string' ? parameter : undefined) ?? deps.defaultLanguage;
     const caller = setup.from && isE164(setup.from) ? setup.from : null;
     // Opened by /twilio/incoming as a rule; a call whose start was never stored is opened here.
     conversation =
@@ -93,6 +94,7 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
   }
 
   async function answer(text: string): Promise<void> {
+    if (!conversation) log.warn('caller turn before a valid setup: not answered');
     if (!conversation || ended) return;
     const current: RunningTurn = { controller: new AbortController(), sent: '', heard: null };
     turn = current;

@@ -196,6 +196,17 @@ describe('a streamed call (ConversationRelay)', () => {
     assert.equal(standIn.requests.length, 1);
   });
 
+  it('takes a setup whose optional fields come in an odd shape: only the CallSid matters', async () => {
+    const call = new PhoneCall(server.url);
+    await call.start();
+    const relay = await openRelay(server.url);
+    sockets.push(relay);
+    relay.setup(call.sid, { sessionId: { odd: true }, from: 12345, customParameters: 'language=en' });
+    standIn.enqueue({ text: 'Hello again.' });
+    relay.prompt('Hello?');
+    assert.equal(await relay.reply(), 'Hello again.');
+  });
+
   it('speaks the same apology as a turn-based call when the model fails, and keeps the failed turn out of the history', async () => {
     const { call, relay } = await startCall();
     standIn.enqueue({ status: 429 });
