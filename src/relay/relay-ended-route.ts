@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { phrase } from '../assistant/phrases.ts';
 import { findCallConversation, openCallConversation } from '../db/calls-repo.ts';
 import { appendMessages, loadRecentMessages, type Conversation } from '../db/conversations-repo.ts';
 import { takeRequestedTransfer } from '../db/transfers-repo.ts';
@@ -18,7 +19,7 @@ export interface RelayEndedDeps extends HandoverDeps {
   urls: TwilioUrlOptions;
 }
 
-const handoffSchema = z.object({ reason: z.enum(['end_call', 'transfer', 'operator']), say: z.boolean() });
+const handoffSchema = z.object({ reason: z.enum(['end_call', 'transfer', 'operator', 'silence']), say: z.boolean() });
 
 const relayEndedSchema = incomingCallSchema.extend({
   SessionStatus: z.string().max(64).optional(),
@@ -63,6 +64,11 @@ export function registerRelayEndedRoute(app: FastifyInstance, deps: RelayEndedDe
     const handoff = parseHandoff(request.body.HandoffData);
     const said = handoff?.say ? await lastReply(deps, conversation) : '';
 
+    if (handoff?.reason === 'silence') {
+      await scheduleSummary(deps.db, conversation.id, 'settled').catch((error: unknown) => log.error({ err: error }, 'scheduling the call summary failed'));
+      log.info('relay call ended after silence');
+      return send(hangupTwiml(language, phrase(language, 'silence_goodbye')));
+    }
     if (handoff?.reason === 'end_call') {
       await scheduleSummary(deps.db, conversation.id, 'settled').catch((error: unknown) => log.error({ err: error }, 'scheduling the call summary failed'));
       log.info('relay call ended by the assistant');

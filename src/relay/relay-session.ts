@@ -4,11 +4,12 @@ import type { Assistant } from '../assistant/engine.ts';
 import { apology, phrase } from '../assistant/phrases.ts';
 import { LANGUAGES, type Language } from '../config.ts';
 import { findCallConversation, openCallConversation } from '../db/calls-repo.ts';
-import { setConversationLanguage, type Conversation } from '../db/conversations-repo.ts';
+import { loadRecentMessages, setConversationLanguage, type Conversation } from '../db/conversations-repo.ts';
 import type { Db } from '../db/db.ts';
 import { storeInterruptedTurn, truncateLastReply } from '../db/heard-replies-repo.ts';
 import { isE164, maskPhone } from '../phone.ts';
 import { VOICES } from '../twilio/twiml.ts';
+import { MAX_REPROMPTS } from '../twilio/voice-turn.ts';
 import { isBackchannel } from './backchannel.ts';
 import { parseInbound, type HandoffData, type InboundMessage, type OutboundMessage, type SetupMessage } from './relay-messages.ts';
 
@@ -18,6 +19,8 @@ export interface RelaySessionDeps {
   defaultLanguage: Language;
   /** Work still running when its socket closed (storing a cut-off turn); awaited on shutdown. */
   inFlight: Set<Promise<unknown>>;
+  /** Silence allowed after a reply has been said before the caller is asked again (RELAY_SILENCE_TIMEOUT_MS). */
+  silenceTimeoutMs: number;
 }
 
 /** The part of a WebSocket the session uses. */
@@ -43,6 +46,9 @@ const LEAVING_TOOLS = new Set(['end_call', 'transfer_to_human']);
 // Tools that wait on the database or the knowledge base: the caller hears a short phrase instead of silence.
 const SLOW_TOOLS = new Set(['search_knowledge', 'find_free_slots', 'book_appointment', 'move_appointment', 'cancel_appointment', 'list_my_appointments']);
 
+// Twilio does not say when it has finished speaking: a reply is reckoned to take this long per character.
+const SPEECH_MS_PER_CHAR = 60;
+
 const languageOf = (value: string | undefined): Language | undefined => LANGUAGES.find((language) => language === value);
 /** The language of a locale such as `ru-RU`, when it is one we speak. */
 const languageOfLocale = (locale: string | undefined): Language | undefined => languageOf(locale?.toLowerCase().split(/[-_]/)[0]);
@@ -55,6 +61,9 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
   let setupSeen = false;
   // Turns and stores run one after another, in the order the caller spoke.
   let queue: Promise<void> = Promise.resolve();
+  // Silences in a row, and the timer that notices the next one.
+  let silences = 0;
+  let silenceTimer: NodeJS.Timeout | null = null;
 
   const send = (message: OutboundMessage): void => {
     if (socket.readyState === OPEN) socket.send(JSON.stringify(message));
@@ -65,6 +74,37 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
     deps.inFlight.add(next);
     void next.finally(() => deps.inFlight.delete(next));
   };
+
+  const heardFromCaller = (): void => {
+    if (silenceTimer) clearTimeout(silenceTimer);
+    silenceTimer = null;
+    silences = 0;
+  };
+
+  /** Starts waiting for the caller once `said` has been spoken: a silence re-prompts, the last one says goodbye. */
+  const listenAfter = (said: string): void => {
+    if (silenceTimer) clearTimeout(silenceTimer);
+    silenceTimer = null;
+    // A closed or ended session has no one left to listen to.
+    if (ended) return;
+    silenceTimer = setTimeout(onSilence, deps.silenceTimeoutMs + said.length * SPEECH_MS_PER_CHAR);
+  };
+
+  function onSilence(): void {
+    silenceTimer = null;
+    if (!conversation || ended || turn) return;
+    silences += 1;
+    if (silences > MAX_REPROMPTS) {
+      ended = true;
+      const handoff: HandoffData = { reason: 'silence', say: false };
+      send({ type: 'end', handoffData: JSON.stringify(handoff) });
+      log.info('relay call ended after silence');
+      return;
+    }
+    const reprompt = phrase(conversation.language, 'reprompt');
+    send({ type: 'text', token: reprompt, last: true });
+    listenAfter(reprompt);
+  }
 
   /** The caller spoke over the reply: stop the model now; the turn's own task stores what was heard. */
   const cutOff = (heard: string): void => {
@@ -82,6 +122,9 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
       (await findCallConversation(deps.db, setup.callSid)) ?? (await openCallConversation(deps.db, { callSid: setup.callSid, caller, language })).conversation;
     log = baseLog.child({ callSid: setup.callSid, conversationId: conversation.id });
     log.info({ phone: caller ? maskPhone(caller) : null, language: conversation.language }, 'relay session started');
+    // Twilio says the welcome greeting (the last thing stored) as the session opens.
+    const [greeting] = await loadRecentMessages(deps.db, conversation.id, 1);
+    listenAfter(greeting?.message.role === 'assistant' ? greeting.text : '');
   }
 
   /** The caller now speaks another of our languages: the conversation follows, and Twilio speaks it too. */
@@ -121,11 +164,17 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
           current.sent += event.text;
           send({ type: 'text', token: event.text, last: false });
         }
-        if (event.type === 'failed') send({ type: 'text', token: (current.sent ? ' ' : '') + event.apology, last: true });
+        if (event.type === 'failed') {
+          send({ type: 'text', token: (current.sent ? ' ' : '') + event.apology, last: true });
+          listenAfter(current.sent + event.apology);
+        }
       }
     } catch (error) {
       log.error({ err: error }, 'relay turn failed');
-      if (current.heard === null) send({ type: 'text', token: apology(conversation.language, 'other'), last: true });
+      if (current.heard === null) {
+        send({ type: 'text', token: apology(conversation.language, 'other'), last: true });
+        listenAfter(current.sent);
+      }
     } finally {
       turn = null;
     }
@@ -134,6 +183,8 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
       if (outcome?.stored) await truncateLastReply(deps.db, conversation.id, current.heard);
       else await storeInterruptedTurn(deps.db, conversation.id, text, current.heard);
       log.info({ heardChars: current.heard.length, sentChars: current.sent.length }, 'reply interrupted');
+      // An interruption that is not followed by words (a cough, a noise) is a silence like any other.
+      listenAfter('');
       return;
     }
     if (!outcome) return;
@@ -149,6 +200,7 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
     // A hand-over that was not possible is an ordinary answer after all.
     const rest = held || (current.sent === '' ? phrase(conversation.language, 'reprompt') : '');
     send({ type: 'text', token: rest, last: true });
+    listenAfter(current.sent + rest);
   }
 
   function handle(message: InboundMessage): void {
@@ -165,11 +217,16 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
       log.debug({ text: message.description }, 'relay error description');
       return;
     }
+    // Words, keys or an interruption: the caller is there.
+    heardFromCaller();
     if (message.type === 'interrupt') {
       const heard = message.utteranceUntilInterrupt;
       if (turn) cutOff(heard);
       // Streamed whole already (and stored): the stored reply is cut instead.
-      else enqueue(async () => void (conversation && (await truncateLastReply(deps.db, conversation.id, heard))));
+      else {
+        enqueue(async () => void (conversation && (await truncateLastReply(deps.db, conversation.id, heard))));
+        listenAfter('');
+      }
       return;
     }
     if (message.type === 'prompt') {
@@ -216,6 +273,7 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
   });
   socket.on('close', () => {
     ended = true;
+    heardFromCaller();
     // The caller hung up, or Twilio moved the call on: a reply still streaming was heard at most as far as it was sent.
     if (turn) cutOff(turn.sent);
     log.info('relay session closed');

@@ -50,5 +50,5 @@ export async function registerTwilioRoutes(app: FastifyInstance, config: Readonl
     registerSmsRoute(scope, deps);
   });
   // Outside the form-body scope: the upgrade is a GET with a signature over the wss:// URL.
-  await registerRelaySocket(app, { authToken: deps.authToken, ...urls }, deps);
+  await registerRelaySocket(app, { authToken: deps.authToken, ...urls }, { ...deps, silenceTimeoutMs: config.relaySilenceTimeoutMs });
 }

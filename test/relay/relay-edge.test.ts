@@ -24,9 +24,8 @@ async function texts(db: Db, sid: string): Promise<[string, string][]> {
 }
 
 /** A profile without opening hours, so someone can take a call at any time, and a number to put callers through to. */
-function alwaysOpenProfile(): string {
+function alwaysOpenProfile(greeting = 'Hello, Bright Smile Dental.'): string {
   const profile = path.join(mkdtempSync(path.join(tmpdir(), 'pa-profile-')), 'profile.yaml');
-  const greeting = 'Hello, Bright Smile Dental.';
   writeFileSync(profile, `name: Bright Smile Dental\ntimezone: Europe/Bratislava\ntransfer_number: "+421905123456"\ngreetings: {en: "${greeting}", ru: "${greeting}", uk: "${greeting}", sk: "${greeting}"}\n`);
   return profile;
 }
@@ -192,6 +191,41 @@ describe('a relay caller pressing 0', () => {
     const heard = parseTwiml((await call.post('/twilio/relay-ended', { SessionStatus: 'ended', HandoffData: end.handoffData ?? '' })).text);
     assert.deepEqual(heard.says, [phrase('en', 'transferring')]);
     assert.match(heard.raw, /<Dial [^>]*>\+421905123456<\/Dial>/);
+    assert.equal(standIn.requests.length, 0);
+  });
+});
+
+describe('a silent relay caller', () => {
+  let standIn: LlmStandIn;
+  let server: TestServer;
+
+  before(async () => {
+    standIn = await startLlmStandIn();
+    server = await startTestServer(testEnv(standIn, 'openai', twilioEnv({ ASSISTANT_PROFILE: alwaysOpenProfile('Hi.'), RELAY_SILENCE_TIMEOUT_MS: '100' })));
+  });
+  after(async () => {
+    await server.close();
+    await standIn.close();
+  });
+
+  it('is asked twice whether they are still there, then told goodbye, as in a turn-based call', async () => {
+    const call = new PhoneCall(server.url);
+    await call.start();
+    const relay = await openRelay(server.url);
+    relay.setup(call.sid);
+    const end = await relay.waitFor((frame) => frame.type === 'end');
+    assert.deepEqual(
+      relay.frames.filter((frame) => frame.type === 'text').map((frame) => [frame.token, frame.last]),
+      [
+        [phrase('en', 'reprompt'), true],
+        [phrase('en', 'reprompt'), true],
+      ],
+    );
+    assert.deepEqual(JSON.parse(end.handoffData ?? ''), { reason: 'silence', say: false });
+    relay.close();
+    const heard = parseTwiml((await call.post('/twilio/relay-ended', { SessionStatus: 'ended', HandoffData: end.handoffData ?? '' })).text);
+    assert.deepEqual(heard.says, [phrase('en', 'silence_goodbye')]);
+    assert.equal(heard.hangup, true);
     assert.equal(standIn.requests.length, 0);
   });
 });
