@@ -219,7 +219,8 @@ async function runSession(relay: RelayConnect, callSid: string, settings: CallSe
       if (!interactive) sayLine('you', text);
       streaming = { promptSentMs: performance.now(), firstTokenMs: null, heard: '' };
       const digits = /^#([0-9#*]+)$/.exec(text)?.[1];
-      if (digits) for (const digit of digits) send({ type: 'dtmf', digit });
+      // The entry ends with #, as a caller would end it rather than wait for the pause.
+      if (digits) for (const digit of `${digits}#`) send({ type: 'dtmf', digit });
       else send({ type: 'prompt', voicePrompt: text, lang: locale, last: true });
     }
   } finally {

@@ -46,6 +46,9 @@ const LEAVING_TOOLS = new Set(['end_call', 'transfer_to_human']);
 // Tools that wait on the database or the knowledge base: the caller hears a short phrase instead of silence.
 const SLOW_TOOLS = new Set(['search_knowledge', 'find_free_slots', 'book_appointment', 'move_appointment', 'cancel_appointment', 'list_my_appointments']);
 
+// Twilio reports keys one by one: an entry ends with # or this pause, as a turn-based <Gather> collects them.
+const KEY_PAUSE_MS = 2_000;
+
 // Twilio does not say when it has finished speaking: a reply is reckoned to take this long per character.
 const SPEECH_MS_PER_CHAR = 60;
 
@@ -64,6 +67,9 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
   // Silences in a row, and the timer that notices the next one.
   let silences = 0;
   let silenceTimer: NodeJS.Timeout | null = null;
+  // The keys of an entry still being typed.
+  let keys = '';
+  let keysTimer: NodeJS.Timeout | null = null;
 
   const send = (message: OutboundMessage): void => {
     if (socket.readyState === OPEN) socket.send(JSON.stringify(message));
@@ -248,7 +254,23 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
       return;
     }
     if (turn) cutOff(turn.sent);
-    if (message.digit === '0') {
+    if (keysTimer) clearTimeout(keysTimer);
+    if (message.digit !== '#') {
+      keys += message.digit;
+      keysTimer = setTimeout(finishKeys, KEY_PAUSE_MS);
+      return;
+    }
+    finishKeys();
+  }
+
+  /** A whole keypad entry is one turn, as in turn-based calls. */
+  function finishKeys(): void {
+    if (keysTimer) clearTimeout(keysTimer);
+    keysTimer = null;
+    const entry = keys;
+    keys = '';
+    if (entry === '' || ended) return;
+    if (entry === '0') {
       // 0 is a person, please, as in turn-based calls: the <Connect action> puts them through without asking the model.
       enqueue(async () => {
         if (ended) return;
@@ -259,8 +281,8 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
       });
       return;
     }
-    const keys = `[keypad] ${message.digit}`;
-    enqueue(() => answer(keys));
+    const pressed = `[keypad] ${entry}`;
+    enqueue(() => answer(pressed));
   }
 
   socket.on('message', (data, isBinary) => {
@@ -274,6 +296,7 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
   socket.on('close', () => {
     ended = true;
     heardFromCaller();
+    if (keysTimer) clearTimeout(keysTimer);
     // The caller hung up, or Twilio moved the call on: a reply still streaming was heard at most as far as it was sent.
     if (turn) cutOff(turn.sent);
     log.info('relay session closed');

@@ -165,12 +165,16 @@ describe('a streamed call (ConversationRelay)', () => {
     assert.deepEqual((await transcript(server.db, call.sid))[2], { role: 'assistant', text: 'A check-up costs forty euros', interrupted: true });
   });
 
-  it('takes a key press as a turn', async () => {
+  it('takes a keypad entry as one turn, ended by # or a pause', async () => {
     const { relay } = await startCall();
-    standIn.enqueue({ text: 'You pressed five.' });
+    standIn.enqueue({ text: 'You entered forty-two.' }, { text: 'You pressed five.' });
+    for (const digit of ['4', '2', '#']) relay.send({ type: 'dtmf', digit });
+    assert.equal(await relay.reply(), 'You entered forty-two.');
+    assert.deepEqual(promptOf(standIn, 0).at(-1), ['user', '[keypad] 42']);
+    const from = relay.frames.length;
     relay.send({ type: 'dtmf', digit: '5' });
-    assert.equal(await relay.reply(), 'You pressed five.');
-    assert.deepEqual(promptOf(standIn, 0).at(-1), ['user', '[keypad] 5']);
+    assert.equal(await relay.reply(from), 'You pressed five.');
+    assert.deepEqual(promptOf(standIn, 1).at(-1), ['user', '[keypad] 5']);
   });
 
   it('says a short phrase while a slow tool runs, before the model has any words', async () => {

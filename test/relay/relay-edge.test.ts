@@ -185,6 +185,7 @@ describe('a relay caller pressing 0', () => {
     const relay = await openRelay(server.url);
     relay.setup(call.sid);
     relay.send({ type: 'dtmf', digit: '0' });
+    relay.send({ type: 'dtmf', digit: '#' });
     const end = await relay.waitFor((frame) => frame.type === 'end');
     assert.deepEqual(JSON.parse(end.handoffData ?? ''), { reason: 'operator', say: false });
     relay.close();
