@@ -20,6 +20,8 @@ Commands:
 
 Options of call:
   --sms              send text messages instead of calling: each line you type is one SMS
+  --relay            stream the call over ConversationRelay (a signed WebSocket): the reply
+                     prints word by word with its first-token latency; typing interrupts it
   --url URL          the server's base URL, which it verifies signatures against
                      (default: PUBLIC_URL, else http://localhost:$PORT, port 3000 by default)
   --from NUMBER      the caller's number, E.164 (default: ${DEFAULT_CALLER})
@@ -57,6 +59,7 @@ async function run(command: Command): Promise<number | 'serving'> {
       const settings = await resolveCallSettings(command.flags, process.env);
       const { runCall } = await import('./call.ts');
       const { runSms } = await import('./sms.ts');
+      if (command.flags.relay) return (await import('./relay-call.ts')).runRelayCall(settings);
       return command.flags.sms ? runSms(settings) : runCall(settings);
     }
   }

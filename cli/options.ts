@@ -5,6 +5,8 @@ import { CliError } from './cli-error.ts';
 
 export interface CallFlags {
   sms: boolean;
+  /** Stream the call over ConversationRelay instead of turn by turn. */
+  relay: boolean;
   url: string | undefined;
   from: string | undefined;
   to: string | undefined;
@@ -24,6 +26,7 @@ const COMMANDS = ['help', 'serve', 'migrate', 'call'] as const;
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   sms: { type: 'boolean' },
+  relay: { type: 'boolean' },
   url: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
@@ -31,7 +34,7 @@ const OPTIONS = {
   language: { type: 'string' },
 } as const;
 
-const CALL_ONLY = ['sms', 'url', 'from', 'to', 'token', 'language'] as const;
+const CALL_ONLY = ['sms', 'relay', 'url', 'from', 'to', 'token', 'language'] as const;
 
 export function parseCommandLine(args: string[]): Command {
   // knowledge has subcommands and options of its own, parsed by cli/knowledge-command.ts.
@@ -56,13 +59,14 @@ export function parseCommandLine(args: string[]): Command {
   return { name, flags: callFlags(values) };
 }
 
-type ParsedValues = { sms?: boolean; url?: string; from?: string; to?: string; token?: string; language?: string };
+type ParsedValues = { sms?: boolean; relay?: boolean; url?: string; from?: string; to?: string; token?: string; language?: string };
 
 function callFlags(values: ParsedValues): CallFlags {
   const { language } = values;
   if (language !== undefined && !isLanguage(language)) throw new CliError(`--language must be one of ${LANGUAGES.join(', ')}`);
   if (language !== undefined && values.sms) throw new CliError('--language applies to voice calls, not to --sms');
-  return { sms: values.sms ?? false, url: values.url, from: values.from, to: values.to, token: values.token, language };
+  if (values.relay && values.sms) throw new CliError('--relay streams a voice call; it cannot be combined with --sms');
+  return { sms: values.sms ?? false, relay: values.relay ?? false, url: values.url, from: values.from, to: values.to, token: values.token, language };
 }
 
 function isCommand(name: string): name is (typeof COMMANDS)[number] {

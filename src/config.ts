@@ -25,6 +25,10 @@ export interface Config {
   host: string;
   publicUrl: string | undefined;
   trustProxy: boolean;
+  /** How calls are answered unless the number's webhook URL says otherwise: turn by turn (`<Gather>`) or streamed (ConversationRelay). */
+  voiceMode: 'gather' | 'relay';
+  /** On a streamed call, how long the caller may stay silent after a reply has been spoken before being asked again. */
+  relaySilenceTimeoutMs: number;
   twilio: {
     accountSid: string | undefined;
     authToken: string | undefined;
@@ -181,6 +185,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     host: env.HOST,
     publicUrl: env.PUBLIC_URL,
     trustProxy: env.TRUST_PROXY,
+    voiceMode: env.VOICE_MODE,
+    relaySilenceTimeoutMs: env.RELAY_SILENCE_TIMEOUT_MS,
     twilio: {
       accountSid: env.TWILIO_ACCOUNT_SID,
       authToken: env.TWILIO_AUTH_TOKEN,

@@ -65,6 +65,8 @@ export const envSchema = z.object({
     z.string().refine(isE164, { error: 'must be a phone number in E.164 format, such as +14155551234' }).optional(),
   ),
   TWILIO_REPLY_DEADLINE_MS: integer(6_000, 500, 12_000),
+  VOICE_MODE: optionalText.pipe(z.enum(['gather', 'relay'], { error: 'must be gather or relay' }).default('gather')),
+  RELAY_SILENCE_TIMEOUT_MS: integer(8_000, 100, 120_000),
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL'),
   DATA_DIR: optionalText.transform((v) => path.resolve(v ?? './data')),
   DB_POOL_SIZE: integer(5, 1, 200),

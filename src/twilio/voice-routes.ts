@@ -9,12 +9,21 @@ import { appendMessages, type Conversation } from '../db/conversations-repo.ts';
 import { maskPhone } from '../phone.ts';
 import { countReplies } from '../db/webhook-replies-repo.ts';
 import { gatherSchema, incomingCallSchema } from './payloads.ts';
+import { relaySocketUrl, relayTwiml } from '../relay/relay-twiml.ts';
+import { twilioRequestUrl, type TwilioUrlOptions } from './signature.ts';
 import { gatherTwiml, TWIML_CONTENT_TYPE } from './twiml.ts';
 import { startDeadline } from './deadline.ts';
 import { answerTurn, collectReply, silenceTwiml, type VoiceTurnDeps } from './voice-turn.ts';
 import { callLanguage, voiceAction } from './voice-urls.ts';
 
-export type VoiceRouteDeps = VoiceTurnDeps;
+export interface VoiceRouteDeps extends VoiceTurnDeps {
+  /** How calls are answered unless the incoming URL's `?mode=` says otherwise. */
+  voiceMode: VoiceMode;
+  /** How the public URL is found, for the relay socket's wss:// URL. */
+  urls: TwilioUrlOptions;
+}
+
+type VoiceMode = 'gather' | 'relay';
 
 const counter = (max: number) => z.coerce.number().int().min(0).max(max).default(0);
 
@@ -22,7 +31,7 @@ const counter = (max: number) => z.coerce.number().int().min(0).max(max).default
 // voice URLs carry it too, for an apology said without the database.
 const languageParam = z.enum(LANGUAGES, { error: 'must be one of en, ru, uk, sk' }).optional();
 
-const incomingQuery = z.looseObject({ language: languageParam });
+const incomingQuery = z.looseObject({ language: languageParam, mode: z.enum(['gather', 'relay'], { error: 'must be gather or relay' }).optional() });
 
 const voiceQuery = z.looseObject({
   turn: z.coerce.number({ error: 'must be a turn number' }).int().min(1).max(10_000),
@@ -41,7 +50,12 @@ function greetingFor(deps: VoiceRouteDeps, language: Language, customerName: str
 }
 
 /** Opens (or resumes) the call's conversation and says the greeting once; the TwiML to answer with. */
-async function startCall(deps: VoiceRouteDeps, call: { callSid: string; caller: string | null; language: Language }, log: FastifyBaseLogger): Promise<string> {
+async function startCall(
+  deps: VoiceRouteDeps,
+  call: { callSid: string; caller: string | null; language: Language },
+  log: FastifyBaseLogger,
+  relaySocket: string | null,
+): Promise<string> {
   const { conversation, created, customerName } = await openCallConversation(deps.db, call);
   const { language } = conversation;
   const greeting = greetingFor(deps, language, customerName);
@@ -50,7 +64,8 @@ async function startCall(deps: VoiceRouteDeps, call: { callSid: string; caller: 
   if (created) {
     await appendMessages(deps.db, conversation.id, [{ role: 'assistant', content: [{ type: 'text', text: greeting }] }]);
   }
-  log.info({ language, resumed: turnsSoFar > 0 }, 'call started');
+  log.info({ language, resumed: turnsSoFar > 0, mode: relaySocket ? 'relay' : 'gather' }, 'call started');
+  if (relaySocket) return relayTwiml({ socketUrl: relaySocket, language, welcomeGreeting: greeting });
   return gatherTwiml(language, greeting, voiceAction(turnsSoFar + 1, callLanguage(language, deps.defaultLanguage)));
 }
 
@@ -62,9 +77,12 @@ export function registerVoiceRoutes(app: FastifyInstance, deps: VoiceRouteDeps):
     const { CallSid: callSid, From: caller } = request.body;
     const language = request.query.language ?? deps.defaultLanguage;
     const log = request.log.child({ callSid, phone: caller ? maskPhone(caller) : null });
+    // Streaming needs a model; without one the call takes a message, turn by turn.
+    const relay = (request.query.mode ?? deps.voiceMode) === 'relay' && deps.llmConfigured;
+    const relaySocket = relay ? relaySocketUrl(publicBase(twilioRequestUrl(request, deps.urls))) : null;
     let twiml: string;
     try {
-      twiml = await deadline.race(startCall(deps, { callSid, caller, language }, log));
+      twiml = await deadline.race(startCall(deps, { callSid, caller, language }, log, relaySocket));
     } catch (error) {
       // Nothing is lost yet: the caller is greeted, and the first turn opens the conversation
       // (or apologises) once the database answers again.
@@ -94,6 +112,11 @@ export function registerVoiceRoutes(app: FastifyInstance, deps: VoiceRouteDeps):
     }
     return reply.type(TWIML_CONTENT_TYPE).send(twiml);
   });
+}
+
+/** Everything before `/twilio/incoming` in the URL Twilio called: the public base the relay socket shares. */
+function publicBase(url: string): string {
+  return url.slice(0, url.indexOf('/twilio/incoming'));
 }
 
 async function findOrOpenCall(deps: VoiceRouteDeps, callSid: string, caller: string | null, language: Language): Promise<Conversation> {

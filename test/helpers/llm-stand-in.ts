@@ -3,6 +3,7 @@
 // enqueueEmbedding is waiting (a failure or a delay); its requests are kept apart, in embeddingRequests.
 // POST /v1/audio/speech answers with standInAudio(body), unless the next scripted reply is a failure
 // (`{status}`, `{drop}`) or a delay (`{hangMs}`): then it takes that reply from the queue and acts on it.
+// A streamed answer can come slowly (`pieceDelayMs` between its pieces, the first at once), as a real model writes.
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -11,8 +12,9 @@ import { standInEmbedding } from './stand-in-embeddings.ts';
 export type ScriptedToolCall = { name: string; input: Record<string, unknown> };
 
 export type ScriptedReply =
-  | { text: string; delayMs?: number }
-  | { toolCalls: ScriptedToolCall[]; text?: string; delayMs?: number }
+  /** `pieceDelayMs`: a pause between the pieces of a streamed answer, the first sent at once (a plain JSON answer ignores it). */
+  | { text: string; delayMs?: number; pieceDelayMs?: number }
+  | { toolCalls: ScriptedToolCall[]; text?: string; delayMs?: number; pieceDelayMs?: number }
   // body defaults to the provider's own error JSON; 429 gets `retry-after: 0` unless headers are given.
   | { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
   | { drop: true; afterMs?: number }
@@ -46,6 +48,8 @@ export interface RecordedRequest {
   body: Record<string, unknown>;
   format: WireFormat;
   stream: boolean;
+  /** The client went away before the answer was complete (an aborted request). */
+  closedEarly: boolean;
 }
 
 export interface ModelsResponse {
@@ -76,7 +80,7 @@ const NO_REPLY_MESSAGE = 'stand-in: no scripted reply';
 
 // What to send, after any delay: a model answer, an HTTP error, or nothing at all.
 type Plan =
-  | { kind: 'answer'; waitMs: number; text: string; toolCalls: ScriptedToolCall[] }
+  | { kind: 'answer'; waitMs: number; text: string; toolCalls: ScriptedToolCall[]; pieceDelayMs?: number }
   | { kind: 'error'; waitMs: number; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: 'drop'; waitMs: number };
 
@@ -87,9 +91,9 @@ function toPlan(reply: ScriptedReply): Plan {
     return { kind: 'error', waitMs: reply.delayMs ?? 0, status: reply.status, body: reply.body, headers: reply.headers };
   }
   if ('toolCalls' in reply) {
-    return { kind: 'answer', waitMs: reply.delayMs ?? 0, text: reply.text ?? '', toolCalls: reply.toolCalls };
+    return { kind: 'answer', waitMs: reply.delayMs ?? 0, text: reply.text ?? '', toolCalls: reply.toolCalls, pieceDelayMs: reply.pieceDelayMs };
   }
-  return { kind: 'answer', waitMs: reply.delayMs ?? 0, text: reply.text, toolCalls: [] };
+  return { kind: 'answer', waitMs: reply.delayMs ?? 0, text: reply.text, toolCalls: [], pieceDelayMs: reply.pieceDelayMs };
 }
 
 // A tool call with the id it was given on the wire.
@@ -185,21 +189,28 @@ function writeOpenAiJson(res: ServerResponse, id: string, model: string, text: s
   });
 }
 
-function writeOpenAiStream(
+/** Resolves false when the client has gone away and the stream should stop. */
+type PieceGap = () => Promise<boolean>;
+
+async function writeOpenAiStream(
   res: ServerResponse,
   id: string,
   model: string,
   text: string,
   calls: IdentifiedCall[],
   includeUsage: boolean,
-): void {
+  gap: PieceGap,
+): Promise<void> {
   const created = Math.floor(Date.now() / 1000);
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): void => {
     res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`);
   };
   startSse(res);
   chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
-  for (const piece of splitIntoPieces(text)) chunk([{ index: 0, delta: { content: piece }, finish_reason: null }]);
+  for (const [index, piece] of splitIntoPieces(text).entries()) {
+    if (index > 0 && !(await gap())) return;
+    chunk([{ index: 0, delta: { content: piece }, finish_reason: null }]);
+  }
   calls.forEach((call, index) => {
     // Like OpenAI: the first delta names the call, later deltas carry only argument fragments.
     const head = { index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } };
@@ -232,7 +243,7 @@ function writeAnthropicJson(res: ServerResponse, id: string, model: string, text
   });
 }
 
-function writeAnthropicStream(res: ServerResponse, id: string, model: string, text: string, calls: IdentifiedCall[]): void {
+async function writeAnthropicStream(res: ServerResponse, id: string, model: string, text: string, calls: IdentifiedCall[], gap: PieceGap): Promise<void> {
   const event = (type: string, data: Record<string, unknown>): void => {
     res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
   };
@@ -252,7 +263,8 @@ function writeAnthropicStream(res: ServerResponse, id: string, model: string, te
   let index = 0;
   if (text !== '') {
     event('content_block_start', { index, content_block: { type: 'text', text: '' } });
-    for (const piece of splitIntoPieces(text)) {
+    for (const [pieceIndex, piece] of splitIntoPieces(text).entries()) {
+      if (pieceIndex > 0 && !(await gap())) return;
       event('content_block_delta', { index, delta: { type: 'text_delta', text: piece } });
     }
     event('content_block_stop', { index });
@@ -344,7 +356,11 @@ export async function startLlmStandIn(): Promise<LlmStandIn> {
       return;
     }
     const stream = body['stream'] === true;
-    requests.push({ path, headers: { ...req.headers }, body, format, stream });
+    const record: RecordedRequest = { path, headers: { ...req.headers }, body, format, stream, closedEarly: false };
+    requests.push(record);
+    res.once('close', () => {
+      if (!res.writableEnded) record.closedEarly = true;
+    });
     const reply = queue.shift() ?? fallback;
     if (reply === null) {
       sendJson(res, 500, defaultErrorBody(format, 500, NO_REPLY_MESSAGE));
@@ -362,15 +378,17 @@ export async function startLlmStandIn(): Promise<LlmStandIn> {
     }
     const model = typeof body['model'] === 'string' ? body['model'] : MODEL_ID;
     const calls = plan.toolCalls.map((call) => ({ ...call, id: nextId(format === 'openai' ? 'call' : 'toolu') }));
+    const gapMs = plan.pieceDelayMs ?? 0;
+    const gap: PieceGap = () => wait(gapMs, res);
     if (format === 'openai') {
       const id = nextId('chatcmpl');
       const options = body['stream_options'];
       const includeUsage = typeof options === 'object' && options !== null && 'include_usage' in options && options.include_usage === true;
-      if (stream) writeOpenAiStream(res, id, model, plan.text, calls, includeUsage);
+      if (stream) await writeOpenAiStream(res, id, model, plan.text, calls, includeUsage, gap);
       else writeOpenAiJson(res, id, model, plan.text, calls);
     } else {
       const id = nextId('msg');
-      if (stream) writeAnthropicStream(res, id, model, plan.text, calls);
+      if (stream) await writeAnthropicStream(res, id, model, plan.text, calls, gap);
       else writeAnthropicJson(res, id, model, plan.text, calls);
     }
   };
@@ -396,7 +414,7 @@ export async function startLlmStandIn(): Promise<LlmStandIn> {
       sendJson(res, 400, defaultErrorBody('openai', 400, 'stand-in: request body is not a JSON object'));
       return;
     }
-    requests.push({ path, headers: { ...req.headers }, body, format: 'openai', stream: false });
+    requests.push({ path, headers: { ...req.headers }, body, format: 'openai', stream: false, closedEarly: false });
     const next = queue[0];
     const plan = next !== undefined && ('status' in next || 'drop' in next || 'hangMs' in next) ? toPlan(queue.shift()!) : undefined;
     if (plan && (await answeredByFailure(plan, req, res))) return;
@@ -413,7 +431,7 @@ export async function startLlmStandIn(): Promise<LlmStandIn> {
       sendJson(res, 400, defaultErrorBody('openai', 400, 'stand-in: input must be a string or an array of strings'));
       return;
     }
-    embeddingRequests.push({ path, headers: { ...req.headers }, body, format: 'openai', stream: false });
+    embeddingRequests.push({ path, headers: { ...req.headers }, body, format: 'openai', stream: false, closedEarly: false });
     const scripted = embeddingQueue.shift();
     const plan = scripted ? toPlan(scripted) : undefined;
     if (plan && (await answeredByFailure(plan, req, res))) return;

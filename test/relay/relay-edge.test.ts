@@ -1,0 +1,265 @@
+// The relay at the edge: the public wss:// URL behind PUBLIC_URL or a proxy, a call moved to another instance, a hand-over.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { phrase } from '../../src/assistant/phrases.ts';
+import { findCallConversation } from '../../src/db/calls-repo.ts';
+import { loadRecentMessages } from '../../src/db/conversations-repo.ts';
+import type { Db } from '../../src/db/db.ts';
+import { reconnectedPhrase } from '../../src/relay/relay-phrases.ts';
+import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
+import { parseTwiml, PhoneCall } from '../helpers/phone-call.ts';
+import { connectRelay, openRelay, type RelayClient } from '../helpers/relay-client.ts';
+import { openTestDb, startTestServer, testEnv, type TestServer } from '../helpers/test-app.ts';
+import { callSid, signedPost, TEST_TWILIO_TOKEN } from '../helpers/twilio-client.ts';
+
+const twilioEnv = (extra: Record<string, string> = {}) => ({ TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN, VOICE_MODE: 'relay', ...extra });
+
+async function texts(db: Db, sid: string): Promise<[string, string][]> {
+  const conversation = await findCallConversation(db, sid);
+  assert.ok(conversation);
+  return (await loadRecentMessages(db, conversation.id, 100)).map((row) => [row.message.role, row.text]);
+}
+
+/** A profile without opening hours, so someone can take a call at any time, and a number to put callers through to. */
+function alwaysOpenProfile(greeting = 'Hello, Bright Smile Dental.'): string {
+  const profile = path.join(mkdtempSync(path.join(tmpdir(), 'pa-profile-')), 'profile.yaml');
+  writeFileSync(profile, `name: Bright Smile Dental\ntimezone: Europe/Bratislava\ntransfer_number: "+421905123456"\ngreetings: {en: "${greeting}", ru: "${greeting}", uk: "${greeting}", sk: "${greeting}"}\n`);
+  return profile;
+}
+
+function incomingParams(sid: string): Record<string, string> {
+  return { CallSid: sid, AccountSid: `AC${'1'.repeat(32)}`, From: '+14155551234', To: '+14155550199', CallStatus: 'ringing' };
+}
+
+describe('the relay socket behind a public URL or a proxy', () => {
+  let standIn: LlmStandIn;
+  const servers: TestServer[] = [];
+  const sockets: RelayClient[] = [];
+
+  before(async () => {
+    standIn = await startLlmStandIn();
+  });
+  after(async () => {
+    for (const socket of sockets) socket.close();
+    for (const server of servers) await server.close();
+    await standIn.close();
+  });
+
+  it('names and verifies wss:// on PUBLIC_URL', async () => {
+    const server = await startTestServer(testEnv(standIn, 'openai', twilioEnv({ PUBLIC_URL: 'https://assistant.example.com' })));
+    servers.push(server);
+    const sid = callSid();
+    const incoming = await signedPost(server.url, '/twilio/incoming', incomingParams(sid), { signedUrl: 'https://assistant.example.com/twilio/incoming' });
+    assert.equal(incoming.status, 200);
+    assert.match(incoming.text, /<ConversationRelay url="wss:\/\/assistant\.example\.com\/twilio\/relay"/);
+
+    const relay = await openRelay(server.url, { signedUrl: 'wss://assistant.example.com/twilio/relay' });
+    sockets.push(relay);
+    // The loopback address the test connects to is not the URL Twilio signs.
+    assert.deepEqual(await connectRelay(server.url), { refused: 403 });
+    assert.deepEqual(await connectRelay(server.url, { signedUrl: 'https://assistant.example.com/twilio/relay' }), { refused: 403 });
+  });
+
+  it('takes the forwarded scheme and host with TRUST_PROXY', async () => {
+    const server = await startTestServer(testEnv(standIn, 'openai', twilioEnv({ TRUST_PROXY: 'true' })));
+    servers.push(server);
+    const headers = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'relay.example.org' };
+    const sid = callSid();
+    const incoming = await signedPost(server.url, '/twilio/incoming', incomingParams(sid), { signedUrl: 'https://relay.example.org/twilio/incoming', headers });
+    assert.match(incoming.text, /<ConversationRelay url="wss:\/\/relay\.example\.org\/twilio\/relay"/);
+    const relay = await openRelay(server.url, { signedUrl: 'wss://relay.example.org/twilio/relay', headers });
+    sockets.push(relay);
+    assert.deepEqual(await connectRelay(server.url, { signedUrl: 'wss://relay.example.org/twilio/relay' }), { refused: 403 });
+  });
+});
+
+describe('a relay call whose instance goes away', () => {
+  let standIn: LlmStandIn;
+  let db: Db;
+  let first: TestServer;
+  let second: TestServer;
+
+  before(async () => {
+    standIn = await startLlmStandIn();
+    db = await openTestDb();
+    first = await startTestServer(testEnv(standIn, 'openai', twilioEnv()), { db });
+    second = await startTestServer(testEnv(standIn, 'openai', twilioEnv()), { db });
+  });
+  after(async () => {
+    await second.close();
+    await standIn.close();
+    await db.close();
+  });
+
+  it('continues on another instance through the <Connect action>, with the whole history', async () => {
+    const call = new PhoneCall(first.url);
+    await call.start();
+    const relay = await openRelay(first.url);
+    relay.setup(call.sid);
+    standIn.enqueue({ text: 'We open at eight.' });
+    relay.prompt('When do you open?');
+    assert.equal(await relay.reply(), 'We open at eight.');
+    // Stored by the time the reply is over; the turn's messages are what the next instance reads.
+    while ((await texts(db, call.sid)).length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    // The first instance stops; Twilio sees the socket close and posts the session's end to the other one.
+    await first.close();
+    await relay.closed;
+    const moved = new PhoneCall(second.url);
+    Object.assign(moved, { sid: call.sid, account: call.account });
+    const ended = await moved.post('/twilio/relay-ended', { SessionStatus: 'failed', ErrorCode: '64105' });
+    assert.equal(ended.status, 200);
+    const heard = parseTwiml(ended.text);
+    assert.match(heard.raw, /<ConversationRelay url="ws:\/\/127\.0\.0\.1:\d+\/twilio\/relay"/);
+    assert.match(heard.raw, new RegExp(`welcomeGreeting="${reconnectedPhrase('en').replaceAll('.', '\\.')}"`));
+
+    const again = await openRelay(second.url);
+    again.setup(call.sid);
+    standIn.enqueue({ text: 'Nine on Saturdays.' });
+    again.prompt('And on Saturday?');
+    assert.equal(await again.reply(), 'Nine on Saturdays.');
+    again.close();
+    const messages = (standIn.requests[1]?.body['messages'] as { role: string; content: unknown }[]).filter((m) => m.role !== 'system');
+    assert.deepEqual(
+      messages.map((m) => [m.role, typeof m.content === 'string' ? m.content : (m.content as { text?: string }[]).map((p) => p.text ?? '').join('')]),
+      [
+        ['user', 'When do you open?'],
+        ['assistant', 'We open at eight.'],
+        ['assistant', reconnectedPhrase('en')],
+        ['user', 'And on Saturday?'],
+      ],
+    );
+    assert.equal((await texts(db, call.sid)).length, 6);
+  });
+});
+
+describe('a relay call handed over to a person', () => {
+  let standIn: LlmStandIn;
+  let server: TestServer;
+
+  before(async () => {
+    standIn = await startLlmStandIn();
+    server = await startTestServer(testEnv(standIn, 'openai', twilioEnv({ ASSISTANT_PROFILE: alwaysOpenProfile() })));
+  });
+  after(async () => {
+    await server.close();
+    await standIn.close();
+  });
+
+  it('ends the session for the hand-over, and the action URL dials the person after saying the reply', async () => {
+    const call = new PhoneCall(server.url);
+    await call.start();
+    const relay = await openRelay(server.url);
+    relay.setup(call.sid);
+    standIn.enqueue({ toolCalls: [{ name: 'transfer_to_human', input: { reason: 'asked for a person' } }] }, { text: 'Putting you through now.' });
+    relay.prompt('Can I talk to a person?');
+    const end = await relay.waitFor((frame) => frame.type === 'end');
+    assert.deepEqual(JSON.parse(end.handoffData ?? ''), { reason: 'transfer', say: true });
+    relay.close();
+    const ended = await call.post('/twilio/relay-ended', { SessionStatus: 'ended', HandoffData: end.handoffData ?? '' });
+    const heard = parseTwiml(ended.text);
+    assert.deepEqual(heard.says, ['Putting you through now.']);
+    assert.match(heard.raw, /<Dial [^>]*>\+421905123456<\/Dial>/);
+  });
+});
+
+describe('a relay caller pressing 0', () => {
+  let standIn: LlmStandIn;
+  let server: TestServer;
+
+  before(async () => {
+    standIn = await startLlmStandIn();
+    server = await startTestServer(testEnv(standIn, 'openai', twilioEnv({ ASSISTANT_PROFILE: alwaysOpenProfile() })));
+  });
+  after(async () => {
+    await server.close();
+    await standIn.close();
+  });
+
+  it('is put through to a person without asking the model, as in a turn-based call', async () => {
+    const call = new PhoneCall(server.url);
+    await call.start();
+    const relay = await openRelay(server.url);
+    relay.setup(call.sid);
+    relay.send({ type: 'dtmf', digit: '0' });
+    relay.send({ type: 'dtmf', digit: '#' });
+    const end = await relay.waitFor((frame) => frame.type === 'end');
+    assert.deepEqual(JSON.parse(end.handoffData ?? ''), { reason: 'operator', say: false });
+    relay.close();
+    const heard = parseTwiml((await call.post('/twilio/relay-ended', { SessionStatus: 'ended', HandoffData: end.handoffData ?? '' })).text);
+    assert.deepEqual(heard.says, [phrase('en', 'transferring')]);
+    assert.match(heard.raw, /<Dial [^>]*>\+421905123456<\/Dial>/);
+    assert.equal(standIn.requests.length, 0);
+  });
+});
+
+describe('a silent relay caller', () => {
+  let standIn: LlmStandIn;
+  let server: TestServer;
+
+  before(async () => {
+    standIn = await startLlmStandIn();
+    server = await startTestServer(testEnv(standIn, 'openai', twilioEnv({ ASSISTANT_PROFILE: alwaysOpenProfile('Hi.'), RELAY_SILENCE_TIMEOUT_MS: '100' })));
+  });
+  after(async () => {
+    await server.close();
+    await standIn.close();
+  });
+
+  it('is asked twice whether they are still there, then told goodbye, as in a turn-based call', async () => {
+    const call = new PhoneCall(server.url);
+    await call.start();
+    const relay = await openRelay(server.url);
+    relay.setup(call.sid);
+    const end = await relay.waitFor((frame) => frame.type === 'end');
+    assert.deepEqual(
+      relay.frames.filter((frame) => frame.type === 'text').map((frame) => [frame.token, frame.last]),
+      [
+        [phrase('en', 'reprompt'), true],
+        [phrase('en', 'reprompt'), true],
+      ],
+    );
+    assert.deepEqual(JSON.parse(end.handoffData ?? ''), { reason: 'silence', say: false });
+    relay.close();
+    const heard = parseTwiml((await call.post('/twilio/relay-ended', { SessionStatus: 'ended', HandoffData: end.handoffData ?? '' })).text);
+    assert.deepEqual(heard.says, [phrase('en', 'silence_goodbye')]);
+    assert.equal(heard.hangup, true);
+    assert.equal(standIn.requests.length, 0);
+  });
+});
+
+describe('a relay instance shutting down with a reply streaming', () => {
+  let standIn: LlmStandIn;
+  let db: Db;
+
+  before(async () => {
+    standIn = await startLlmStandIn();
+    db = await openTestDb();
+  });
+  after(async () => {
+    await standIn.close();
+    await db.close();
+  });
+
+  it('closes the session, aborts the model, and keeps what was sent as the interrupted reply', async () => {
+    const server = await startTestServer(testEnv(standIn, 'openai', twilioEnv()), { db });
+    const call = new PhoneCall(server.url);
+    await call.start();
+    const relay = await openRelay(server.url);
+    relay.setup(call.sid);
+    standIn.enqueue({ text: 'Our opening hours are a long story.', pieceDelayMs: 60_000 });
+    relay.prompt('When do you open?');
+    await relay.waitFor((frame) => frame.type === 'text');
+    await server.close();
+    await relay.closed;
+    // The stand-in sees its connection drop a moment after the server let go of it.
+    while (standIn.requests[0]?.closedEarly !== true) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual((await texts(db, call.sid)).slice(1), [
+      ['user', 'When do you open?'],
+      ['assistant', 'Our'],
+    ]);
+  });
+});
