@@ -12,6 +12,8 @@ export interface ConversationSummary extends Conversation {
 export interface ConversationFilter {
   channel?: Channel;
   status?: string;
+  /** The caller's number in E.164. */
+  caller?: string;
   /** created_at >= from (ISO 8601 with offset). */
   from?: string;
   /** created_at < to (ISO 8601 with offset). */
@@ -36,6 +38,7 @@ export async function listConversations(
   const conditions = new Conditions().after(page.after);
   if (filter.channel) conditions.add('channel = $?', filter.channel);
   if (filter.status) conditions.add('status = $?', filter.status);
+  if (filter.caller) conditions.add('caller = $?', filter.caller);
   if (filter.from) conditions.add('created_at >= $?::timestamptz', filter.from);
   if (filter.to) conditions.add('created_at < $?::timestamptz', filter.to);
   const { rows } = await db.query<SummaryRow>(
