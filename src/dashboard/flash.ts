@@ -15,6 +15,8 @@ declare module '@fastify/secure-session' {
 }
 
 export function takeFlash(request: FastifyRequest): Flash | null {
+  // The live view's refetch of a page is not the owner reading it.
+  if (request.headers['x-dashboard-fetch']) return null;
   const flash = request.session.get('flash');
   if (!flash) return null;
   request.session.set('flash', undefined);

@@ -99,10 +99,12 @@ ${
     // Parsed whole before the handler, so the CSRF check sees the form's token field.
     await scope.register(multipart, { attachFieldsToBody: true, limits: { fileSize: context.config.knowledge.maxDocumentBytes, files: 1, fields: 5 } });
     scope.post('/dashboard/knowledge', async (request, reply) => {
+      // The page's script uploads with progress and then opens the page itself: a redirect it followed would take the notice.
+      const done = () => (request.headers['x-dashboard-fetch'] ? reply.send({ location: '/dashboard/knowledge' }) : reply.redirect('/dashboard/knowledge', 303));
       const { file, title } = upload(request);
       if (!file) {
         request.session.set('flash', { text: 'Choose a file to upload.', problem: true });
-        return reply.redirect('/dashboard/knowledge', 303);
+        return done();
       }
       try {
         const result = await context.knowledge.add({ name: file.filename || 'upload', title, mediaType: file.mimetype, bytes: await file.toBuffer() });
@@ -112,7 +114,7 @@ ${
         if (!(error instanceof KnowledgeInputError || error instanceof EmbeddingError)) throw error;
         request.session.set('flash', { text: `The document was not added: ${error.message}`, problem: true });
       }
-      return reply.redirect('/dashboard/knowledge', 303);
+      return done();
     });
   });
 }

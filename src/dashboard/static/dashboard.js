@@ -55,11 +55,12 @@
     const button = form.querySelector('button');
     const request = new XMLHttpRequest();
     request.open('POST', form.action);
+    request.setRequestHeader('x-dashboard-fetch', '1');
     request.upload.addEventListener('progress', (e) => {
       if (e.lengthComputable) progress.value = Math.round((e.loaded / e.total) * 100);
     });
-    // The server answers with a redirect to the page saying how it went.
-    request.addEventListener('load', () => location.assign(request.responseURL || form.action));
+    // The page then says how it went.
+    request.addEventListener('load', () => location.assign(form.action));
     request.addEventListener('error', () => location.assign(form.action));
     progress.hidden = false;
     button.disabled = true;
