@@ -60,7 +60,7 @@ describe('dashboard in chromium', { skip: unavailable ?? false }, () => {
     await signIn();
     const expectations: [string, string][] = [
       ['/dashboard/conversations', '+1*****0123'],
-      [`/dashboard/conversations/${seeded.callId}`, 'You are booked for a check-up tomorrow at ten.'],
+      [`/dashboard/conversations/${seeded.callId}`, 'You are booked for a check-up tomorrow morning.'],
       [`/dashboard/conversations/${seeded.callId}`, 'booked Check-up'],
       ['/dashboard/messages', 'Please call me back about the invoice.'],
       ['/dashboard/customers', SEED_NAME],

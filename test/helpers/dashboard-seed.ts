@@ -43,7 +43,7 @@ export async function seedDashboard(db: Db): Promise<Seeded> {
       role: 'tool',
       content: [{ type: 'tool-result', toolCallId: 'call-1', toolName: 'book_appointment', output: { type: 'json', value: { booked: { service: 'Check-up' } } } }],
     },
-    { role: 'assistant', content: 'You are booked for a check-up tomorrow at ten.' },
+    { role: 'assistant', content: 'You are booked for a check-up tomorrow morning.' },
   ];
   await appendMessages(db, call.id, booking);
   await recordCallStatus(db, { callSid: call.callSid!, status: 'completed', durationSeconds: 95 });

@@ -97,7 +97,7 @@ ${next ? html`<p><a href="/dashboard/conversations?${next.toString()}">Older con
 ${
   written
     ? html`<p>${written.intent} — ${written.outcome}</p>${written.follow_up_needed ? html`<p class="problem">Follow up: ${written.follow_up ?? 'yes'}</p>` : ''}`
-    : html`<p class="muted">${summary?.summarizedAt ? 'No summary could be written.' : 'Written once the conversation has ended.'}</p>`
+    : html`<p class="muted">${summary?.summarizedAt ? 'No summary could be written.' : conversation.endedAt ? 'Not written yet.' : 'Written once the conversation has ended.'}</p>`
 }
 </section>
 <section id="transcript" data-live-region class="card">

@@ -30,7 +30,7 @@ ${
   live.length === 0
     ? html`<p class="muted">No call in progress.</p>`
     : html`<ul class="live">${live.map(
-        (call) => html`<li><span class="pulse" aria-hidden="true"></span><a href="/dashboard/conversations/${call.id}">${call.caller ? maskPhone(call.caller) : 'Withheld number'}</a> · since ${when(call.createdAt, timeZone)} · ${call.turns} messages</li>`,
+        (call) => html`<li><span class="pulse" aria-hidden="true"></span><a href="/dashboard/conversations/${call.id}">${call.caller ? maskPhone(call.caller) : 'Withheld number'}</a> · since ${when(call.createdAt, timeZone)} · ${call.turns === 1 ? '1 message' : `${call.turns} messages`}</li>`,
       )}</ul>`
 }
 </section>
