@@ -1,5 +1,6 @@
 // The dashboard's locks over real HTTP: sign-in, wrong passwords and their limit, sessions, CSRF, cookie flags, escaping, CSP.
 import assert from 'node:assert/strict';
+import { randomBytes, scryptSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { listCallbackRequests } from '../../src/db/callbacks-repo.ts';
 import { DashboardVisitor, TEST_DASHBOARD_PASSWORD } from '../helpers/dashboard-client.ts';
@@ -179,6 +180,45 @@ describe('dashboard off', () => {
       }
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('dashboard password settings', () => {
+  it('signs in against DASHBOARD_PASSWORD_HASH (scrypt), which wins over DASHBOARD_PASSWORD', async () => {
+    const salt = randomBytes(16);
+    const hash = `scrypt:${salt.toString('hex')}:${scryptSync('hashed-password-1', salt, 32).toString('hex')}`;
+    const server = await startTestServer(dashboardEnv({ DASHBOARD_PASSWORD_HASH: hash }));
+    try {
+      assert.equal((await new DashboardVisitor(server.url).signIn(TEST_DASHBOARD_PASSWORD)).status, 401);
+      assert.equal((await new DashboardVisitor(server.url).signIn('hashed-password-1')).status, 303);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps the session key in DATA_DIR, and ends sessions when the password changes', async () => {
+    const first = await startTestServer(dashboardEnv());
+    const owner = new DashboardVisitor(first.url);
+    await owner.signIn();
+    await first.close();
+    const dataDir = first.config.database.dataDir;
+    // The same key file: the session is still good after a restart.
+    const restarted = await startTestServer(dashboardEnv({ DATA_DIR: dataDir }));
+    try {
+      const again = new DashboardVisitor(restarted.url);
+      again.useCookieOf(owner);
+      assert.equal((await again.get('/')).status, 200);
+    } finally {
+      await restarted.close();
+    }
+    const changed = await startTestServer(dashboardEnv({ DATA_DIR: dataDir, DASHBOARD_PASSWORD: 'a-new-password-456' }));
+    try {
+      const stale = new DashboardVisitor(changed.url);
+      stale.useCookieOf(owner);
+      assert.equal((await stale.get('/')).status, 303);
+    } finally {
+      await changed.close();
     }
   });
 });

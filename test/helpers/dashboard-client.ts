@@ -35,6 +35,11 @@ export class DashboardVisitor {
     return { status: response.status, headers: response.headers, text: await response.text() };
   }
 
+  /** Carries on with another visitor's session (as after a restart, on another instance). */
+  useCookieOf(other: DashboardVisitor): void {
+    this.cookie = other.cookie;
+  }
+
   get(path: string, headers: Record<string, string> = {}): Promise<DashboardResponse> {
     return this.request('GET', path, { headers });
   }
