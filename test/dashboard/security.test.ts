@@ -129,6 +129,9 @@ describe('dashboard security', () => {
     await owner.signIn();
     // A dashboard session is no API key.
     assert.equal((await owner.get('/v1/calls')).status, 401);
+    // Pages are not part of the API's document.
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    assert.deepEqual(Object.keys(doc.paths).filter((path) => path === '/' || path.startsWith('/dashboard')), []);
   });
 });
 
