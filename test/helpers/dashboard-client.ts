@@ -35,6 +35,11 @@ export class DashboardVisitor {
     return { status: response.status, headers: response.headers, text: await response.text() };
   }
 
+  /** The Cookie header this visitor sends. */
+  cookieHeader(): string {
+    return this.cookie ?? '';
+  }
+
   /** Carries on with another visitor's session (as after a restart, on another instance). */
   useCookieOf(other: DashboardVisitor): void {
     this.cookie = other.cookie;
