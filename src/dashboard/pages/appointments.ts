@@ -2,9 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { DateTime } from 'luxon';
 import { listAppointments, type Appointment } from '../../booking/appointments-repo.ts';
-import { maskPhone } from '../../phone.ts';
 import type { DashboardContext } from '../dashboard.ts';
-import { inZone } from '../format.ts';
+import { inZone, masked } from '../format.ts';
 import { html } from '../html.ts';
 
 export function registerAppointments(app: FastifyInstance, context: DashboardContext): void {
@@ -33,7 +32,7 @@ ${
   items.length === 0
     ? html`<p class="muted">—</p>`
     : html`<ul class="plain">${items.map(
-        (a) => html`<li class="appointment ${a.status}"><strong>${inZone(a.startsAt, timeZone).toFormat('HH:mm')}–${inZone(a.endsAt, timeZone).toFormat('HH:mm')}</strong> ${a.service}<br><a href="/dashboard/customers/${a.customerId}">${a.name}</a> <span class="muted">${maskPhone(a.phone)}</span>${a.status === 'cancelled' ? html` <em>cancelled</em>` : ''}</li>`,
+        (a) => html`<li class="appointment ${a.status}"><strong>${inZone(a.startsAt, timeZone).toFormat('HH:mm')}–${inZone(a.endsAt, timeZone).toFormat('HH:mm')}</strong> ${a.service}<br><a href="/dashboard/customers/${a.customerId}">${a.name}</a> <span class="muted">${masked(a.phone)}</span>${a.status === 'cancelled' ? html` <em>cancelled</em>` : ''}</li>`,
       )}</ul>`
 }
 </section>`;

@@ -2,9 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { listAppointments } from '../../booking/appointments-repo.ts';
 import { findCustomer, listCustomerConversations, listCustomers } from '../../booking/customers-repo.ts';
-import { maskPhone } from '../../phone.ts';
 import type { DashboardContext } from '../dashboard.ts';
-import { CHANNEL_NAMES, phone, statusName, when } from '../format.ts';
+import { CHANNEL_NAMES, masked, phone, statusName, when } from '../format.ts';
 import { html } from '../html.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -32,7 +31,7 @@ ${
 <tbody>${customers.slice(0, PAGE_SIZE).map(
         (c) => html`<tr>
 <td data-label="Name"><a href="/dashboard/customers/${c.id}">${c.name ?? 'No name yet'}</a></td>
-<td data-label="Number">${maskPhone(c.phone)}</td>
+<td data-label="Number">${masked(c.phone)}</td>
 <td data-label="Last contact">${when(c.lastContactAt, timeZone)}</td>
 <td data-label="Conversations">${c.conversationCount}</td>
 <td data-label="Language">${c.language ?? '—'}</td>
@@ -81,6 +80,6 @@ ${
       )}</ul>`
 }
 </section>`;
-    return context.render(reply, 'customers', customer.name ?? maskPhone(customer.phone), body);
+    return context.render(reply, 'customers', customer.name ?? masked(customer.phone), body);
   });
 }

@@ -1,9 +1,9 @@
 // Settings: the business profile read-only, the configuration's state in plain words, and the URLs to paste into Twilio's console.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
-import { maskPhone } from '../../phone.ts';
 import { DAYS } from '../../profile.ts';
 import type { DashboardContext } from '../dashboard.ts';
+import { masked } from '../format.ts';
 import { html, type Html } from '../html.ts';
 
 interface State {
@@ -51,7 +51,7 @@ function configurationState(config: Readonly<Config>, llmConfigured: boolean, re
     {
       name: 'Owner notices by SMS',
       ok: true,
-      words: config.ownerNotifyNumber ? `Sent to ${maskPhone(config.ownerNotifyNumber)}.` : 'Not configured (OWNER_NOTIFY_NUMBER).',
+      words: config.ownerNotifyNumber ? `Sent to ${masked(config.ownerNotifyNumber)}.` : 'Not configured (OWNER_NOTIFY_NUMBER).',
     },
     { name: 'API (/v1)', ok: true, words: config.apiKey ? 'On, with the bearer key API_KEY.' : 'Off: set API_KEY to use it.' },
   ];
@@ -90,7 +90,7 @@ ${config.publicUrl ? '' : html`<p class="problem">PUBLIC_URL is not set, so thes
 <dl class="facts">
 <dt>Name</dt><dd>${profile.name}</dd>
 <dt>Time zone</dt><dd>${profile.timezone}</dd>
-<dt>Transfer number</dt><dd>${profile.transfer_number ? maskPhone(profile.transfer_number) : 'none: callers who ask for a person leave a message'}</dd>
+<dt>Transfer number</dt><dd>${profile.transfer_number ? masked(profile.transfer_number) : 'none: callers who ask for a person leave a message'}</dd>
 <dt>Hours</dt><dd><ul class="plain">${DAYS.map((day) => html`<li>${day}: ${profile.hours[day] ?? 'closed'}</li>`)}</ul></dd>
 <dt>Services</dt><dd>${
       profile.services.length === 0

@@ -3,9 +3,8 @@ import { DateTime } from 'luxon';
 import { listAppointments } from '../../booking/appointments-repo.ts';
 import { listConversations } from '../../db/call-history-repo.ts';
 import { listCallbackRequests } from '../../db/callbacks-repo.ts';
-import { maskPhone } from '../../phone.ts';
 import type { DashboardContext } from '../dashboard.ts';
-import { when } from '../format.ts';
+import { masked, when } from '../format.ts';
 import { html } from '../html.ts';
 import { conversationRows } from './conversation-rows.ts';
 import { messageItems } from './messages.ts';
@@ -30,7 +29,7 @@ ${
   live.length === 0
     ? html`<p class="muted">No call in progress.</p>`
     : html`<ul class="live">${live.map(
-        (call) => html`<li><span class="pulse" aria-hidden="true"></span><a href="/dashboard/conversations/${call.id}">${call.caller ? maskPhone(call.caller) : 'Withheld number'}</a> · since ${when(call.createdAt, timeZone)} · ${call.turns === 1 ? '1 message' : `${call.turns} messages`}</li>`,
+        (call) => html`<li><span class="pulse" aria-hidden="true"></span><a href="/dashboard/conversations/${call.id}">${call.caller ? masked(call.caller) : 'Withheld number'}</a> · since ${when(call.createdAt, timeZone)} · ${call.turns === 1 ? '1 message' : `${call.turns} messages`}</li>`,
       )}</ul>`
 }
 </section>
