@@ -5,15 +5,15 @@ import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import secureSession from '@fastify/secure-session';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Assistant } from '../assistant/engine.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/db.ts';
 import type { KnowledgeBase } from '../knowledge/knowledge-base.ts';
 import type { RateLimits } from '../ops/rate-limit.ts';
 import type { Profile } from '../profile.ts';
-import type { html } from './html.ts';
-import { page, type PageContext, type Section } from './layout.ts';
+import { html } from './html.ts';
+import { barePage, page, type PageContext, type Section } from './layout.ts';
 import { createLiveHub, type LiveHub } from './live.ts';
 import { passwordCheck, passwordEpoch } from './password.ts';
 import { sessionKey } from './session-key.ts';
@@ -95,6 +95,14 @@ export async function registerDashboard(app: FastifyInstance, deps: DashboardDep
     });
     await dash.register(fastifyStatic, { root: STATIC_ROOT, prefix: '/dashboard/static/', decorateReply: false, maxAge: 3_600_000 });
 
+    // A form from an older session (or none) says so in words; everything else goes to the app's error handler.
+    dash.setErrorHandler<FastifyError>((error, request, reply) => {
+      if (error.code !== 'FST_CSRF_INVALID_TOKEN' && error.code !== 'FST_CSRF_MISSING_SECRET') throw error;
+      if (request.headers['x-dashboard-fetch']) return reply.code(403).send({ error: 'csrf', message: 'This page has expired: reload it and try again.' });
+      const body = html`<h1>This page has expired</h1><p>It was opened before you last signed in or out. <a href="/">Open the dashboard again</a> and repeat what you did.</p>`;
+      return reply.code(403).type('text/html; charset=utf-8').send(barePage('Page expired', body));
+    });
+
     // Every state change carries the session's CSRF token; checked after the body is parsed.
     dash.addHook('preHandler', (request, reply, done) => {
       if (request.method === 'GET' || request.method === 'HEAD') return done();
@@ -102,6 +110,7 @@ export async function registerDashboard(app: FastifyInstance, deps: DashboardDep
     });
 
     registerSignIn(dash, { check, epoch, rateLimits: deps.rateLimits });
+    dash.get('/dashboard', async (_request, reply) => reply.redirect('/', 303));
 
     await dash.register(async (signedIn) => {
       signedIn.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {

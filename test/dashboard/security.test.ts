@@ -96,7 +96,9 @@ describe('dashboard security', () => {
       ['/dashboard/sign-out', {}],
     ];
     for (const [path, form] of changes) {
-      assert.equal((await owner.post(path, form)).status, 403, `${path} without a token`);
+      const refused = await owner.post(path, form);
+      assert.equal(refused.status, 403, `${path} without a token`);
+      assert.match(refused.text, /This page has expired/);
       assert.equal((await owner.post(path, { ...form, _csrf: `${token}x` })).status, 403, `${path} with a wrong token`);
     }
     const upload = new FormData();
