@@ -19,6 +19,7 @@ import { createSmsBookingNotifier } from './booking/confirmation-sms.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/db.ts';
 import { openDb } from './db/open-db.ts';
+import { dashboardEnabled, registerDashboard } from './dashboard/dashboard.ts';
 import { registerHomePage } from './home-page.ts';
 import { openSpool } from './jobs/spool.ts';
 import { startSpoolReplayer } from './jobs/spool-replayer.ts';
@@ -155,9 +156,14 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     vector_store: config.qdrant.url ? qdrantProbe(config.qdrant) : config.knowledge.embedding ? databaseVectorsProbe(db) : null,
   };
   registerHealthRoutes(fastify, probes, { vector_store: knowledge.description });
-  registerHomePage(fastify);
+  // The owner's dashboard takes / once it has a password; until then / says how to turn it on.
+  const dashboard = dashboardEnabled(config);
+  if (!dashboard) registerHomePage(fastify);
 
   const rateLimits = await registerRateLimits(fastify, config, { onLimited: metrics.rateLimited });
+  if (dashboard) {
+    await registerDashboard(fastify, { db, knowledge, assistant, profile, config, llmConfigured: model !== null, rateLimits });
+  }
   await registerTwilioRoutes(fastify, config, {
     db,
     assistant,

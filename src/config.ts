@@ -67,6 +67,8 @@ export interface Config {
   qdrant: { url: string | undefined; apiKey: string | undefined; collection: string };
   knowledge: KnowledgeConfig;
   apiKey: string | undefined;
+  /** The owner's dashboard: on when a password or its hash is set (the hash wins when both are). */
+  dashboard: DashboardConfig;
   /** The read-only token of GET /v1/appointments.ics; unset, the feed is off. */
   calendarFeedToken: string | undefined;
   assistantProfilePath: string;
@@ -87,6 +89,14 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   /** Set variables that look like misspellings of ours (names only, never values): said at start. */
   warnings: readonly string[];
+}
+
+export interface DashboardConfig {
+  password: string | undefined;
+  /** scrypt:<salt hex>:<hash hex> */
+  passwordHash: string | undefined;
+  /** The session cookie's key comes from it; unset, from a key file in DATA_DIR. */
+  sessionSecret: string | undefined;
 }
 
 export interface KnowledgeConfig {
@@ -224,6 +234,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       retrievalDeadlineMs: env.KNOWLEDGE_RETRIEVAL_DEADLINE_MS,
     },
     apiKey: env.API_KEY,
+    dashboard: { password: env.DASHBOARD_PASSWORD, passwordHash: env.DASHBOARD_PASSWORD_HASH, sessionSecret: env.DASHBOARD_SESSION_SECRET },
     calendarFeedToken: env.CALENDAR_FEED_TOKEN,
     assistantProfilePath: env.ASSISTANT_PROFILE,
     defaultLanguage: env.DEFAULT_LANGUAGE,

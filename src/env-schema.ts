@@ -111,6 +111,14 @@ export const envSchema = z.object({
       .transform((v) => v ?? 0.35),
   ),
   KNOWLEDGE_RETRIEVAL_DEADLINE_MS: integer(400, 10, 10_000),
+  DASHBOARD_PASSWORD: optionalText.pipe(z.string().min(8, { error: 'must be at least 8 characters' }).optional()),
+  DASHBOARD_PASSWORD_HASH: optionalText.pipe(
+    z
+      .string()
+      .regex(/^scrypt:[0-9a-f]{32}:[0-9a-f]{64}$/, { error: 'must be scrypt:<32 hex salt>:<64 hex hash>, as the README shows how to make' })
+      .optional(),
+  ),
+  DASHBOARD_SESSION_SECRET: optionalText.pipe(z.string().min(32, { error: 'must be at least 32 characters' }).optional()),
   API_KEY: optionalText.pipe(z.string().min(16, { error: 'must be at least 16 characters' }).optional()),
   CALENDAR_FEED_TOKEN: optionalText.pipe(z.string().min(16, { error: 'must be at least 16 characters' }).optional()),
   ASSISTANT_PROFILE: optionalText.transform((v) => (v ? path.resolve(v) : SAMPLE_PROFILE)),

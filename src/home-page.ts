@@ -1,5 +1,5 @@
-// GET /: a page saying what this server is and where its documentation is, until the owner's dashboard takes the address.
-import type { FastifyInstance } from 'fastify';
+// GET / while the owner's dashboard is off: what this server is, where its documentation is, and how to turn the dashboard on.
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { VERSION } from './version.ts';
 
 // Relative links, so the page works behind a proxy that serves it under a path prefix.
@@ -19,17 +19,22 @@ const PAGE = `<!doctype html>
 <li><a href="health">health</a>: the process is running</li>
 <li><a href="ready">ready</a>: the database and the LLM answer</li>
 </ul>
+<p>The owner's dashboard is off: set <code>DASHBOARD_PASSWORD</code> (8 characters or more) and restart to sign in here.</p>
 <p>Twilio reaches it at <code>/twilio/incoming</code>, <code>/twilio/voice</code>, <code>/twilio/status</code> and <code>/twilio/sms</code>, signed with your auth token.</p>
 </body>
 </html>
 `;
 
 export function registerHomePage(app: FastifyInstance): void {
-  app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+  const send = (reply: FastifyReply, status: number) =>
     reply
+      .code(status)
       .type('text/html; charset=utf-8')
       // Nothing but the page itself and its inline style may load.
       .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
-      .send(PAGE),
-  );
+      .send(PAGE);
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => send(reply, 200));
+  // The dashboard's addresses say the same: how to turn it on, and nothing else.
+  app.get('/dashboard', { schema: { hide: true } }, async (_request, reply) => send(reply, 404));
+  app.get('/dashboard/*', { schema: { hide: true } }, async (_request, reply) => send(reply, 404));
 }

@@ -7,8 +7,8 @@ import { errorResponse } from '../ops/error-handler.ts';
 import { BODY_LIMIT_BYTES } from '../ops/http-limits.ts';
 import { VERSION } from '../version.ts';
 
-// Twilio's webhooks are Twilio's contract, not the owner's API, and /metrics is Prometheus's.
-const HIDDEN = [/^\/twilio\//, /^\/metrics$/, /^\/openapi\.json$/];
+// Twilio's webhooks are Twilio's contract, not the owner's API, /metrics is Prometheus's, and the dashboard is pages.
+const HIDDEN = [/^\/twilio\//, /^\/metrics$/, /^\/openapi\.json$/, /^\/dashboard(\/|$)/, /^\/$/];
 
 /**
  * The answers every route of a kind can give, whatever its handler does: the bearer check, the

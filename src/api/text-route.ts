@@ -50,6 +50,41 @@ async function openConversation(db: Db, callId: string | undefined, language: La
   return conversation;
 }
 
+export interface TextTurnInput {
+  text: string;
+  language?: Language | undefined;
+  callId?: string | undefined;
+  caller?: string | undefined;
+}
+
+/** One text turn as /v1/text (and the dashboard's Try it) takes it: 200 with the reply, or 503 with the apology. */
+export async function runTextTurn(
+  deps: TextRouteDeps,
+  input: TextTurnInput,
+): Promise<{ status: 200 | 503; body: z.output<typeof textReply>; llmMs: number }> {
+  if (!deps.llmConfigured) {
+    throw new HttpError(503, 'llm_not_configured', 'No LLM is configured: set OPENAI_API_KEY (or OPENAI_BASE_URL) or ANTHROPIC_API_KEY.');
+  }
+  let conversation = await openConversation(deps.db, input.callId, input.language ?? deps.defaultLanguage, input.caller);
+  if (input.language && input.language !== conversation.language) {
+    conversation = await setConversationLanguage(deps.db, conversation.id, input.language);
+  }
+  const outcome = await collectTurn(deps.assistant.runTurn(conversation, input.text, { stream: false }));
+  if (!outcome.ok) {
+    return {
+      status: 503,
+      llmMs: outcome.llmMs,
+      body: { call_id: conversation.id, reply: outcome.apology, language: conversation.language, ended: false, error: outcome.cause === 'unavailable' ? 'other' : outcome.cause },
+    };
+  }
+  if (outcome.actions.includes('transfer')) await notifyWrittenHandover(deps.db, conversation);
+  const ended = outcome.actions.includes('end_call');
+  if (ended) await setConversationStatus(deps.db, conversation.id, 'completed');
+  // A session nobody ends is summarised once it has been quiet a while.
+  await scheduleSummary(deps.db, conversation.id, ended ? 'ended' : 'quiet');
+  return { status: 200, llmMs: outcome.llmMs, body: { call_id: conversation.id, reply: outcome.reply, language: conversation.language, ended } };
+}
+
 export function registerTextRoute(app: FastifyInstance, deps: TextRouteDeps): void {
   app.withTypeProvider<ZodTypeProvider>().post('/v1/text', {
     schema: {
@@ -68,31 +103,14 @@ export function registerTextRoute(app: FastifyInstance, deps: TextRouteDeps): vo
       },
     },
     handler: async (request, reply) => {
-      if (!deps.llmConfigured) {
-        throw new HttpError(503, 'llm_not_configured', 'No LLM is configured: set OPENAI_API_KEY (or OPENAI_BASE_URL) or ANTHROPIC_API_KEY.');
-      }
-      const { text, call_id: callId } = request.body;
-      let conversation = await openConversation(deps.db, callId, request.body.language ?? deps.defaultLanguage, request.body.caller);
-      if (request.body.language && request.body.language !== conversation.language) {
-        conversation = await setConversationLanguage(deps.db, conversation.id, request.body.language);
-      }
-      const outcome = await collectTurn(deps.assistant.runTurn(conversation, text, { stream: false }));
-      request.turnTiming = { channel: 'text', llmMs: outcome.llmMs };
-      if (!outcome.ok) {
-        return reply.code(503).send({
-          call_id: conversation.id,
-          reply: outcome.apology,
-          language: conversation.language,
-          ended: false,
-          error: outcome.cause === 'unavailable' ? 'other' : outcome.cause,
-        });
-      }
-      if (outcome.actions.includes('transfer')) await notifyWrittenHandover(deps.db, conversation);
-      const ended = outcome.actions.includes('end_call');
-      if (ended) await setConversationStatus(deps.db, conversation.id, 'completed');
-      // A session nobody ends is summarised once it has been quiet a while.
-      await scheduleSummary(deps.db, conversation.id, ended ? 'ended' : 'quiet');
-      return { call_id: conversation.id, reply: outcome.reply, language: conversation.language, ended };
+      const turn = await runTextTurn(deps, {
+        text: request.body.text,
+        language: request.body.language,
+        callId: request.body.call_id,
+        caller: request.body.caller,
+      });
+      request.turnTiming = { channel: 'text', llmMs: turn.llmMs };
+      return reply.code(turn.status).send(turn.body);
     },
   });
 }

@@ -14,6 +14,8 @@ export interface ConversationFilter {
   status?: string;
   /** Twilio's CallSid of a voice call. */
   callSid?: string;
+  /** The caller's number in E.164. */
+  caller?: string;
   /** created_at >= from (ISO 8601 with offset). */
   from?: string;
   /** created_at < to (ISO 8601 with offset). */
@@ -39,6 +41,7 @@ export async function listConversations(
   if (filter.channel) conditions.add('channel = $?', filter.channel);
   if (filter.status) conditions.add('status = $?', filter.status);
   if (filter.callSid) conditions.add('call_sid = $?', filter.callSid);
+  if (filter.caller) conditions.add('caller = $?', filter.caller);
   if (filter.from) conditions.add('created_at >= $?::timestamptz', filter.from);
   if (filter.to) conditions.add('created_at < $?::timestamptz', filter.to);
   const { rows } = await db.query<SummaryRow>(

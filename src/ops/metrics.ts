@@ -8,7 +8,7 @@ import type { EmbeddingObserver } from '../knowledge/embedder.ts';
 const PREFIX = 'phone_assistant_';
 
 /** Who was refused by a rate limit: a caller's number (Twilio) or an API client (/v1). */
-export type RateLimitScope = 'caller' | 'api';
+export type RateLimitScope = 'caller' | 'api' | 'sign-in';
 
 export interface RequestObservation {
   method: string;

@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import { HttpError } from '../http-error.ts';
 import { connectRedis } from './redis.ts';
 
-export type LimitScope = 'caller' | 'api';
+export type LimitScope = 'caller' | 'api' | 'sign-in';
 
 export interface RateLimitOptions {
   /** Called for every request refused by a limit (for metrics). */
@@ -19,12 +19,17 @@ export interface RateLimits {
   caller(request: FastifyRequest): Promise<boolean>;
   /** An onRequest hook for /v1: 429 with Retry-After once the client's budget for the minute is spent. */
   api(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /** Counts a dashboard sign-in attempt by address; limited past SIGN_IN_PER_MINUTE in a minute. */
+  signIn(request: FastifyRequest): Promise<Verdict>;
 }
+
+/** Password guesses one address may make at the dashboard in a minute. */
+export const SIGN_IN_PER_MINUTE = 10;
 
 const WINDOW_MS = 60_000;
 const KEY_PREFIX = 'phone-assistant:rate-limit:';
 
-interface Verdict {
+export interface Verdict {
   limited: boolean;
   retryAfterSeconds: number;
 }
@@ -85,6 +90,7 @@ export async function registerRateLimits(app: FastifyInstance, config: Readonly<
 
   const caller = await createLimiter(app, { ...common, scope: 'caller', max: config.rateLimits.callerPerMinute, keyGenerator: callerKey });
   const api = await createLimiter(app, { ...common, scope: 'api', max: config.rateLimits.apiPerMinute, keyGenerator: apiClientKey });
+  const signIn = await createLimiter(app, { ...common, scope: 'sign-in', max: SIGN_IN_PER_MINUTE, keyGenerator: (request) => `ip:${request.ip}` });
 
   return {
     async caller(request) {
@@ -98,6 +104,11 @@ export async function registerRateLimits(app: FastifyInstance, config: Readonly<
       onLimited('api');
       reply.header('retry-after', String(retryAfterSeconds));
       throw new HttpError(429, 'rate_limited', `Too many requests: at most ${config.rateLimits.apiPerMinute} a minute. Retry in ${retryAfterSeconds} s.`);
+    },
+    async signIn(request) {
+      const verdict = await signIn(request);
+      if (verdict.limited) onLimited('sign-in');
+      return verdict;
     },
   };
 }
