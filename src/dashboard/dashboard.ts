@@ -6,40 +6,19 @@ import helmet from '@fastify/helmet';
 import secureSession from '@fastify/secure-session';
 import fastifyStatic from '@fastify/static';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Assistant } from '../assistant/engine.ts';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/db.ts';
-import type { KnowledgeBase } from '../knowledge/knowledge-base.ts';
-import type { RateLimits } from '../ops/rate-limit.ts';
-import type { Profile } from '../profile.ts';
 import { html } from './html.ts';
-import { barePage, page, type PageContext, type Section } from './layout.ts';
-import { createLiveHub, type LiveHub } from './live.ts';
+import { barePage, page, type PageContext } from './layout.ts';
+import { createLiveHub } from './live.ts';
 import { passwordCheck, passwordEpoch } from './password.ts';
 import { sessionKey } from './session-key.ts';
 import { registerSignIn } from './sign-in.ts';
 import { registerPages } from './pages/register.ts';
+import type { DashboardContext, DashboardDeps } from './context.ts';
 
 const STATIC_ROOT = fileURLToPath(new URL('./static/', import.meta.url));
 const SESSION_SECONDS = 7 * 24 * 3600;
 const SESSION_COOKIE = 'pa_session';
-
-export interface DashboardDeps {
-  db: Db;
-  knowledge: KnowledgeBase;
-  assistant: Assistant;
-  profile: Profile;
-  config: Readonly<Config>;
-  llmConfigured: boolean;
-  rateLimits: Pick<RateLimits, 'signIn'>;
-}
-
-/** What every signed-in page handler gets. */
-export interface DashboardContext extends DashboardDeps {
-  live: LiveHub;
-  /** Renders `body` in the page shell, with a fresh CSRF token and the live view's state. */
-  render(reply: FastifyReply, section: Section, title: string, body: ReturnType<typeof html>): Promise<FastifyReply>;
-}
 
 /** Whether a password (or its hash) is set: without one the home page says how to turn the dashboard on. */
 export function dashboardEnabled(config: Pick<Config, 'dashboard'>): boolean {

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { DateTime } from 'luxon';
 import { listAppointments, type Appointment } from '../../booking/appointments-repo.ts';
-import type { DashboardContext } from '../dashboard.ts';
+import type { DashboardContext } from '../context.ts';
 import { inZone, masked } from '../format.ts';
 import { html } from '../html.ts';
 

@@ -7,7 +7,7 @@ import { loadRecentMessages, type Channel } from '../../db/conversations-repo.ts
 import { loadSummary } from '../../db/summaries-repo.ts';
 import { listTransfers } from '../../db/transfers-repo.ts';
 import { normalizePhone } from '../../phone.ts';
-import type { DashboardContext } from '../dashboard.ts';
+import type { DashboardContext } from '../context.ts';
 import { CHANNEL_NAMES, duration, phone, statusName, when } from '../format.ts';
 import { html } from '../html.ts';
 import { conversationRows } from './conversation-rows.ts';

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { listAppointments } from '../../booking/appointments-repo.ts';
 import { findCustomer, listCustomerConversations, listCustomers } from '../../booking/customers-repo.ts';
-import type { DashboardContext } from '../dashboard.ts';
+import type { DashboardContext } from '../context.ts';
 import { CHANNEL_NAMES, masked, phone, statusName, when } from '../format.ts';
 import { html } from '../html.ts';
 

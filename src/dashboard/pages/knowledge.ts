@@ -5,7 +5,7 @@ import { LANGUAGES, type Language } from '../../config.ts';
 import { chunkTexts } from '../../knowledge/documents-repo.ts';
 import { EmbeddingError } from '../../knowledge/embedder.ts';
 import { KnowledgeInputError } from '../../knowledge/formats.ts';
-import type { DashboardContext } from '../dashboard.ts';
+import type { DashboardContext } from '../context.ts';
 import { when } from '../format.ts';
 import { html } from '../html.ts';
 import { csrfField } from '../layout.ts';

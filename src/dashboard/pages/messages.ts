@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { decodeCursor, encodeCursor } from '../../api/pagination.ts';
 import { listCallbackRequests, markCallbackHandled, type CallbackRequest } from '../../db/callbacks-repo.ts';
-import type { DashboardContext } from '../dashboard.ts';
+import type { DashboardContext } from '../context.ts';
 import { phone, when } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import { csrfField } from '../layout.ts';

@@ -1,6 +1,6 @@
 // Every signed-in page and action, plus the live view's event stream.
 import type { FastifyInstance } from 'fastify';
-import type { DashboardContext } from '../dashboard.ts';
+import type { DashboardContext } from '../context.ts';
 import { registerAppointments } from './appointments.ts';
 import { registerConversations } from './conversations.ts';
 import { registerCustomers } from './customers.ts';

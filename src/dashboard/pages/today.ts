@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { listAppointments } from '../../booking/appointments-repo.ts';
 import { listConversations } from '../../db/call-history-repo.ts';
 import { listCallbackRequests } from '../../db/callbacks-repo.ts';
-import type { DashboardContext } from '../dashboard.ts';
+import type { DashboardContext } from '../context.ts';
 import { masked, when } from '../format.ts';
 import { html } from '../html.ts';
 import { conversationRows } from './conversation-rows.ts';

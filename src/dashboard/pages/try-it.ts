@@ -5,7 +5,7 @@ import { cleanText } from '../../clean-text.ts';
 import { LANGUAGES, type Language } from '../../config.ts';
 import { findConversation, loadRecentMessages } from '../../db/conversations-repo.ts';
 import { HttpError } from '../../http-error.ts';
-import type { DashboardContext } from '../dashboard.ts';
+import type { DashboardContext } from '../context.ts';
 import { takeFlash } from '../flash.ts';
 import { html } from '../html.ts';
 import { csrfField } from '../layout.ts';
