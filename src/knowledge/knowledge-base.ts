@@ -37,6 +37,8 @@ export interface KnowledgeDeps {
   observer?: EmbeddingObserver;
   /** Overrides the embedder built from config (benchmarks). */
   embedder?: Embedder | null;
+  /** How long searches use the passages loaded before reading the change counter again (default 1 s; tests shorten it). */
+  recheckMs?: number;
 }
 
 export function createKnowledgeBase(deps: KnowledgeDeps): KnowledgeBase {
@@ -53,6 +55,8 @@ export function createKnowledgeBase(deps: KnowledgeDeps): KnowledgeBase {
     vectors,
     minSimilarity: settings.minSimilarity,
     onVectorFailure: (error) => deps.log.warn({ err: error }, 'knowledge: vector search failed; answering from full-text matches only'),
+    onIndexCheckFailure: (error) => deps.log.warn({ err: error }, 'knowledge: the change counter could not be read; searching the passages loaded before'),
+    recheckMs: deps.recheckMs,
   });
   const forget = (ids: string[]) =>
     vectors.removeDocuments(ids).catch((error: unknown) => deps.log.warn({ err: error, documentIds: ids }, 'knowledge: stale vectors could not be removed from the vector store'));
