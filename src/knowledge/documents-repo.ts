@@ -135,34 +135,31 @@ export async function knowledgeVersion(db: Queryable): Promise<number> {
   return Number(rows[0]!.version);
 }
 
-/** A passage with what the in-process index needs of it. */
+/** A passage with what the in-process index needs of it, in PostgreSQL's text forms (index-row-text.ts reads them). */
 export interface IndexRow extends Passage {
-  /** Its tsvector's lexemes, with how often each occurs in the heading (weight A) and in the text. */
-  lexemes: string[];
-  /** Per lexeme, one letter per occurrence: 'A' in the heading, 'D' in the text. */
-  weights: string[];
+  /** Its tsvector, as text: the lexemes, their positions and weights (A: the heading). */
+  tsv: string;
   /** Its document's vectors are from the embedding model asked about. */
   embedded: boolean;
-  /** The vector, when asked for and embedded. */
-  embedding: number[] | null;
+  /** The vector as real[] text, when asked for and embedded. */
+  embedding: string | null;
 }
 
 /**
- * Every passage, for the in-process index: its lexemes exactly as PostgreSQL's text-search
- * configuration made them at ingestion, and its vector from `model` when `withEmbeddings`.
+ * Up to `limit` passages after `afterId` (by id), for the in-process index: lexemes exactly as
+ * PostgreSQL's text-search configuration made them at ingestion, and the vector from `model` when
+ * `withEmbeddings`. Sent as text: node-postgres and PGlite parse arrays of 256 numbers slowly.
  */
-export async function loadIndexRows(db: Queryable, model: string | null, withEmbeddings: boolean): Promise<IndexRow[]> {
+export async function loadIndexRows(db: Queryable, model: string | null, withEmbeddings: boolean, afterId: string | null, limit: number): Promise<IndexRow[]> {
   const { rows } = await db.query<IndexRow>(
-    `SELECT c.id AS "chunkId", c.document_id AS "documentId", d.title, c.heading, c.text, c.language,
-            COALESCE(t.lexemes, '{}') AS lexemes, COALESCE(t.weights, '{}') AS weights,
+    `SELECT c.id AS "chunkId", c.document_id AS "documentId", d.title, c.heading, c.text, c.language, c.tsv::text AS tsv,
             COALESCE(d.embedding_model = $1, false) AS embedded,
-            CASE WHEN $2 AND d.embedding_model = $1 THEN c.embedding END AS embedding
+            CASE WHEN $2 AND d.embedding_model = $1 THEN c.embedding::text END AS embedding
      FROM knowledge_chunks c JOIN knowledge_documents d ON d.id = c.document_id
-     LEFT JOIN LATERAL (
-       SELECT array_agg(u.lexeme) AS lexemes, array_agg(COALESCE(array_to_string(u.weights, ''), 'D')) AS weights FROM unnest(c.tsv) u
-     ) t ON true
-     ORDER BY c.document_id, c.position`,
-    [model, withEmbeddings],
+     WHERE $3::uuid IS NULL OR c.id > $3::uuid
+     ORDER BY c.id
+     LIMIT $4`,
+    [model, withEmbeddings, afterId, limit],
   );
   return rows;
 }

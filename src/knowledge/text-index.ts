@@ -28,15 +28,21 @@ const HEADING_WEIGHT = 3;
 export function buildTextIndex(passages: readonly IndexedLexemes[]): TextIndex {
   const ids = new Map<string, number>();
   const counts: number[] = [];
-  for (const passage of passages) {
-    for (const lexeme of passage.lexemes) {
-      const id = ids.get(lexeme);
+  // Each passage's lexemes as term ids, so that the second pass needs no lookup.
+  const termsOf = passages.map((passage) => {
+    const terms = new Int32Array(passage.lexemes.length);
+    passage.lexemes.forEach((lexeme, i) => {
+      let id = ids.get(lexeme);
       if (id === undefined) {
-        ids.set(lexeme, counts.length);
-        counts.push(1);
-      } else counts[id]! += 1;
-    }
-  }
+        id = counts.length;
+        ids.set(lexeme, id);
+        counts.push(0);
+      }
+      counts[id]! += 1;
+      terms[i] = id;
+    });
+    return terms;
+  });
   // Postings in one block (compressed sparse rows): the passages of term t are rows[start[t] .. start[t + 1]).
   const start = new Int32Array(counts.length + 1);
   for (let t = 0; t < counts.length; t += 1) start[t + 1] = start[t]! + counts[t]!;
@@ -45,14 +51,15 @@ export function buildTextIndex(passages: readonly IndexedLexemes[]): TextIndex {
   const fill = start.slice(0, counts.length);
   const lengths = new Float32Array(passages.length);
   passages.forEach((passage, row) => {
-    passage.lexemes.forEach((lexeme, i) => {
-      const t = ids.get(lexeme)!;
+    const terms = termsOf[row]!;
+    for (let i = 0; i < terms.length; i += 1) {
+      const t = terms[i]!;
       const frequency = HEADING_WEIGHT * passage.headingCounts[i]! + passage.textCounts[i]!;
       rows[fill[t]!] = row;
       frequencies[fill[t]!] = frequency;
       fill[t]! += 1;
       lengths[row]! += frequency;
-    });
+    }
   });
   const averageLength = lengths.reduce((sum, length) => sum + length, 0) / Math.max(1, passages.length) || 1;
   // Sorted, so that the terms beginning with a prefix are one range found by binary search.

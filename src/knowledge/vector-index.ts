@@ -33,8 +33,8 @@ const MIN_RESCORED = 256;
 const RESCORED_PER_RESULT = 16;
 const ROUNDING = 1e-6;
 
-/** `rows[i]` is the vector of row i, of unit length; rows whose length differs from the first are never nearest (the index maps them). */
-export function buildVectorIndex(vectors: readonly (readonly number[])[]): VectorIndex {
+/** `vectors[i]` is the vector of row i, of unit length, all of one length. */
+export function buildVectorIndex(vectors: readonly ArrayLike<number>[]): VectorIndex {
   const size = vectors.length;
   const dims = vectors[0]?.length ?? 0;
   const matrix = new Float32Array(size * dims);

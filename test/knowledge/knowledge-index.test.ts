@@ -5,6 +5,7 @@ import type { Db } from '../../src/db/db.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPostgres } from '../../src/db/postgres-db.ts';
 import { knowledgeVersion } from '../../src/knowledge/documents-repo.ts';
+import { parseRealArray, parseTsvector } from '../../src/knowledge/index-row-text.ts';
 import { loadKnowledgeIndex, type KnowledgeIndex } from '../../src/knowledge/knowledge-index.ts';
 import { queryTerms } from '../../src/knowledge/text-search.ts';
 import { QUALITY_QUESTIONS } from '../helpers/knowledge-quality.ts';
@@ -75,6 +76,20 @@ for (const backend of backends) {
         const ours = index.text.search(terms, index.passages.length).map((hit) => index.passages[hit.row]!.chunkId);
         assert.deepEqual(ours.sort(), rows.map((row) => row.id).sort(), `${q.question} → ${tsquery}`);
       }
+    });
+
+    it("reads the database's text forms exactly: lexemes with quotes and backslashes, weights, and single-precision vectors", async () => {
+      const { rows } = await db.query<{ tsv: string; lexemes: string[]; vector: string; numbers: number[] }>(
+        `SELECT v::text AS tsv, tsvector_to_array(v) AS lexemes, r::text AS vector, r::float8[] AS numbers
+         FROM (SELECT $$'it''s':1A,3 'back\\\\slash':2 'plain' 'x':4B$$::tsvector AS v,
+                      ARRAY[0.1, -2.5e-05, 1e-40, 3.4028235e38, 0, -0.33333334]::real[] AS r) t`,
+      );
+      const { lexemes, headingCounts, textCounts } = parseTsvector(rows[0]!.tsv);
+      assert.deepEqual(lexemes, rows[0]!.lexemes);
+      assert.deepEqual(lexemes, ['back\\slash', "it's", 'plain', 'x']);
+      assert.deepEqual(headingCounts, [0, 1, 0, 0]);
+      assert.deepEqual(textCounts, [1, 1, 1, 1]);
+      assert.deepEqual([...parseRealArray(rows[0]!.vector)], rows[0]!.numbers);
     });
 
     it('ranks first the passage whose heading names the word, and best first', () => {
