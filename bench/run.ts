@@ -8,7 +8,7 @@ import { openDb } from '../src/db/open-db.ts';
 import { createKnowledgeBase } from '../src/knowledge/knowledge-base.ts';
 import { startLlmStandIn } from '../test/helpers/llm-stand-in.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
-import { runCallers } from './callers.ts';
+import { runCallers, warmUp } from './callers.ts';
 import { loadGet, loadVoiceTurns, type LoadResult } from './load.ts';
 import { describeEmbedded, measureEmbedded } from './embedded-start.ts';
 import { startProcess } from './processes.ts';
@@ -21,6 +21,8 @@ const AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
 const POOL = { size: 5, overflow: 5, idleMs: 1000 };
 /** Passages in the knowledge base while the voice turns run (each turn then searches it); 0: none. */
 const KNOWLEDGE_CHUNKS = Number(process.env.BENCH_KNOWLEDGE_CHUNKS ?? 0);
+/** Calls at once in the paced run (fewer on a machine shared with other work, so it measures turns, not queueing). */
+const CALLS = Number(process.env.BENCH_CALLS ?? 200);
 
 const line = (text: string) => process.stdout.write(`${text}\n`);
 const describeLoad = (name: string, result: LoadResult) =>
@@ -34,6 +36,14 @@ async function turnServerQuantiles(appUrl: string): Promise<Record<string, numbe
     quantiles[match[1]!] = Math.round(Number(match[2]) * 1e5) / 100;
   }
   return quantiles;
+}
+
+/** The app process's CPU time so far (user + system), from its /metrics. */
+async function appCpuSeconds(appUrl: string): Promise<number> {
+  const text = await (await fetch(`${appUrl}/metrics`)).text();
+  const match = /^process_cpu_seconds_total(?:\{[^}]*\})? ([\d.e+-]+)$/m.exec(text);
+  if (!match) throw new Error('the app reports no process_cpu_seconds_total');
+  return Number(match[1]);
 }
 
 /** Samples the app's server connections while `work` runs; returns the peak. */
@@ -89,13 +99,17 @@ async function main(): Promise<void> {
     describeLoad('hello-world Fastify route, 100 connections', baseline);
 
     let app = await startProcess('src/server.ts', appEnv, '/health');
+    if (!(await warmUp(app.url, AUTH_TOKEN))) throw new Error('the warm-up turn failed');
     const { result: turns, peak: peakThroughput } = await peakConnections(admin, loadVoiceTurns(app.url, AUTH_TOKEN, 100, DURATION_SECONDS));
     describeLoad('signed /twilio/voice turn, 100 connections', turns);
     await app.stop();
 
-    // A fresh process, so the server-time quantiles cover only this run.
+    // A fresh process, so the server-time quantiles cover only this run (and one turn that warms it up).
     app = await startProcess('src/server.ts', appEnv, '/health');
-    const { result: calls200, peak: peak200 } = await peakConnections(admin, runCallers(app.url, AUTH_TOKEN, 200, DURATION_SECONDS * 2, PAUSE_MS));
+    if (!(await warmUp(app.url, AUTH_TOKEN))) throw new Error('the warm-up turn failed');
+    const cpuBefore = await appCpuSeconds(app.url);
+    const { result: calls200, peak: peak200 } = await peakConnections(admin, runCallers(app.url, AUTH_TOKEN, CALLS, DURATION_SECONDS * 2, PAUSE_MS));
+    const cpuPerTurnMs = ((await appCpuSeconds(app.url)) - cpuBefore) * 1000 / Math.max(1, calls200.turns);
     const quantiles = await turnServerQuantiles(app.url);
     await new Promise((resolve) => setTimeout(resolve, POOL.idleMs * 3));
     const afterIdle = await appConnections(admin);
@@ -104,8 +118,9 @@ async function main(): Promise<void> {
     line('');
     line(`voice turn / hello-world throughput: ${(turns.requestsPerSecond / baseline.requestsPerSecond).toFixed(3)} (budget ≥ 0.100)`);
     line(
-      `200 concurrent calls, ${PAUSE_MS} ms between a call's turns: ${calls200.turns} turns (${calls200.turnsPerSecond}/s), ${calls200.failures} failed; ` +
-        `server time per turn excluding the LLM: p50 ${quantiles['0.5']} ms, p90 ${quantiles['0.9']} ms, p99 ${quantiles['0.99']} ms (budget p50 ≤ 2, p99 ≤ 10)`,
+      `${CALLS} concurrent calls, ${PAUSE_MS} ms between a call's turns: ${calls200.turns} turns (${calls200.turnsPerSecond}/s), ${calls200.failures} failed; ` +
+        `server time per turn excluding the LLM: p50 ${quantiles['0.5']} ms, p90 ${quantiles['0.9']} ms, p99 ${quantiles['0.99']} ms (budget p50 ≤ 2, p99 ≤ 10); ` +
+        `app CPU per turn ${cpuPerTurnMs.toFixed(2)} ms`,
     );
     line(
       `pool ${POOL.size} + ${POOL.overflow}: peak ${Math.max(peakThroughput, peak200)} server connections (limit ${POOL.size + POOL.overflow}), ` +
