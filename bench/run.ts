@@ -38,6 +38,14 @@ async function turnServerQuantiles(appUrl: string): Promise<Record<string, numbe
   return quantiles;
 }
 
+/** The mean duration of the app's knowledge searches (full text, the embedding request, vectors), from its /metrics; null when none ran. */
+async function meanRetrievalMs(appUrl: string): Promise<number | null> {
+  const text = await (await fetch(`${appUrl}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^phone_assistant_knowledge_retrieval_duration_seconds_${name}\\{outcome="ok"\\} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? 0);
+  const count = read('count');
+  return count > 0 ? Math.round((read('sum') / count) * 1e5) / 100 : null;
+}
+
 /** The app process's CPU time so far (user + system), from its /metrics. */
 async function appCpuSeconds(appUrl: string): Promise<number> {
   const text = await (await fetch(`${appUrl}/metrics`)).text();
@@ -111,6 +119,7 @@ async function main(): Promise<void> {
     const { result: calls200, peak: peak200 } = await peakConnections(admin, runCallers(app.url, AUTH_TOKEN, CALLS, DURATION_SECONDS * 2, PAUSE_MS));
     const cpuPerTurnMs = ((await appCpuSeconds(app.url)) - cpuBefore) * 1000 / Math.max(1, calls200.turns);
     const quantiles = await turnServerQuantiles(app.url);
+    const retrievalMs = await meanRetrievalMs(app.url);
     await new Promise((resolve) => setTimeout(resolve, POOL.idleMs * 3));
     const afterIdle = await appConnections(admin);
     await app.stop();
@@ -120,7 +129,8 @@ async function main(): Promise<void> {
     line(
       `${CALLS} concurrent calls, ${PAUSE_MS} ms between a call's turns: ${calls200.turns} turns (${calls200.turnsPerSecond}/s), ${calls200.failures} failed; ` +
         `server time per turn excluding the LLM: p50 ${quantiles['0.5']} ms, p90 ${quantiles['0.9']} ms, p99 ${quantiles['0.99']} ms (budget p50 ≤ 2, p99 ≤ 10); ` +
-        `app CPU per turn ${cpuPerTurnMs.toFixed(2)} ms`,
+        `app CPU per turn ${cpuPerTurnMs.toFixed(2)} ms` +
+        (retrievalMs === null ? '' : `; knowledge search (with the embedding request) ${retrievalMs} ms on average`),
     );
     line(
       `pool ${POOL.size} + ${POOL.overflow}: peak ${Math.max(peakThroughput, peak200)} server connections (limit ${POOL.size + POOL.overflow}), ` +

@@ -21,6 +21,8 @@ export interface KnowledgeBase {
   /** false when there is no document with that id. */
   remove(id: string): Promise<boolean>;
   search(query: string, language: Language, limit: number, signal?: AbortSignal): Promise<SearchResult[]>;
+  /** Loads the search index now (the server, once it listens), so that the first turn does not wait for it. */
+  prepare(): Promise<void>;
   /** Re-embeds every document whose vectors are not from the current model (`all`: every document); returns how many. */
   reindex(all: boolean, progress?: (document: StoredDocument, done: number, total: number) => void): Promise<number>;
 }
@@ -86,6 +88,7 @@ export function createKnowledgeBase(deps: KnowledgeDeps): KnowledgeBase {
       return removed;
     },
     search: (query, language, limit, signal) => retriever.search(query, language, limit, signal),
+    prepare: () => retriever.prepare(),
     async reindex(all, progress) {
       const stale = (await listDocuments(db)).filter((document) => all || document.embeddingModel !== (embedder?.model ?? null));
       for (const [i, document] of stale.entries()) {

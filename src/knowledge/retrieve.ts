@@ -39,6 +39,8 @@ export interface Retriever {
   search(query: string, language: Language, limit: number, signal?: AbortSignal): Promise<SearchResult[]>;
   /** Told when this process changed the knowledge base, so the next search sees the change. */
   changed(): void;
+  /** Loads the index ahead of the first search. */
+  prepare(): Promise<void>;
 }
 
 export function createRetriever(deps: RetrieveDeps): Retriever {
@@ -75,6 +77,9 @@ export function createRetriever(deps: RetrieveDeps): Retriever {
     },
     changed() {
       current.changed();
+    },
+    async prepare() {
+      await current.get();
     },
   };
 }
