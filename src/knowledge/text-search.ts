@@ -87,7 +87,7 @@ export function queryTerms(language: Language, query: string): QueryTerm[] {
  * configuration's own stemmer, and numbers or letters mixed with digits to `simple` (kept as they
  * are). null: a stop word.
  */
-export function lexemeOf(config: 'english' | 'russian', word: string): string | null {
+function lexemeOf(config: 'english' | 'russian', word: string): string | null {
   if (ASCII_WORD.test(word) || (config === 'english' && LETTERS.test(word))) return ENGLISH_STOPWORDS.has(word) ? null : englishStem(word);
   if (LETTERS.test(word)) return RUSSIAN_STOPWORDS.has(word) ? null : russianStem(word);
   return word;
