@@ -35,3 +35,12 @@ export async function runCallers(baseUrl: string, authToken: string, calls: numb
   await Promise.all(Array.from({ length: calls }, (_, index) => oneCall(index)));
   return { turns, failures, turnsPerSecond: Math.round((turns / (performance.now() - startedMs)) * 1000) };
 }
+
+/** One call's first turn: the app loads what it loads on first use (the knowledge index) before anything is measured. */
+export async function warmUp(baseUrl: string, authToken: string): Promise<boolean> {
+  const base = { CallSid: callSid(), AccountSid: newAccountSid(), From: '+14153999999', To: '+14155550199', CallStatus: 'in-progress' };
+  return (
+    (await answered(baseUrl, '/twilio/incoming', base, authToken)) &&
+    answered(baseUrl, '/twilio/voice?turn=1', { ...base, SpeechResult: 'When are you open on Thursday?', Confidence: '0.93' }, authToken)
+  );
+}

@@ -8,7 +8,7 @@ import { openDb } from '../src/db/open-db.ts';
 import { createKnowledgeBase } from '../src/knowledge/knowledge-base.ts';
 import { startLlmStandIn } from '../test/helpers/llm-stand-in.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
-import { runCallers } from './callers.ts';
+import { runCallers, warmUp } from './callers.ts';
 import { loadGet, loadVoiceTurns, type LoadResult } from './load.ts';
 import { describeEmbedded, measureEmbedded } from './embedded-start.ts';
 import { startProcess } from './processes.ts';
@@ -21,6 +21,8 @@ const AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
 const POOL = { size: 5, overflow: 5, idleMs: 1000 };
 /** Passages in the knowledge base while the voice turns run (each turn then searches it); 0: none. */
 const KNOWLEDGE_CHUNKS = Number(process.env.BENCH_KNOWLEDGE_CHUNKS ?? 0);
+/** Calls at once in the paced run (fewer on a machine shared with other work, so it measures turns, not queueing). */
+const CALLS = Number(process.env.BENCH_CALLS ?? 200);
 
 const line = (text: string) => process.stdout.write(`${text}\n`);
 const describeLoad = (name: string, result: LoadResult) =>
@@ -34,6 +36,38 @@ async function turnServerQuantiles(appUrl: string): Promise<Record<string, numbe
     quantiles[match[1]!] = Math.round(Number(match[2]) * 1e5) / 100;
   }
   return quantiles;
+}
+
+/** The mean duration of the app's knowledge searches (full text, the embedding request, vectors), from its /metrics; null when none ran. */
+async function meanRetrievalMs(appUrl: string): Promise<number | null> {
+  const text = await (await fetch(`${appUrl}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^phone_assistant_knowledge_retrieval_duration_seconds_${name}\\{outcome="ok"\\} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? 0);
+  const count = read('count');
+  return count > 0 ? Math.round((read('sum') / count) * 1e5) / 100 : null;
+}
+
+/**
+ * Warm-up turns until one is answered with passages (when the knowledge base has any): the index
+ * loads in the background at start, and its load must not be counted in the measured turns.
+ */
+async function warmUpApp(appUrl: string): Promise<void> {
+  const deadline = performance.now() + 60_000;
+  for (;;) {
+    if (!(await warmUp(appUrl, AUTH_TOKEN))) throw new Error('the warm-up turn failed');
+    if (KNOWLEDGE_CHUNKS === 0) return;
+    const text = await (await fetch(`${appUrl}/metrics`)).text();
+    if (Number(/^phone_assistant_knowledge_passages_returned_sum ([\d.e+-]+)$/m.exec(text)?.[1] ?? 0) > 0) return;
+    if (performance.now() > deadline) throw new Error('no warm-up turn found passages within 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** The app process's CPU time so far (user + system), from its /metrics. */
+async function appCpuSeconds(appUrl: string): Promise<number> {
+  const text = await (await fetch(`${appUrl}/metrics`)).text();
+  const match = /^process_cpu_seconds_total(?:\{[^}]*\})? ([\d.e+-]+)$/m.exec(text);
+  if (!match) throw new Error('the app reports no process_cpu_seconds_total');
+  return Number(match[1]);
 }
 
 /** Samples the app's server connections while `work` runs; returns the peak. */
@@ -89,14 +123,19 @@ async function main(): Promise<void> {
     describeLoad('hello-world Fastify route, 100 connections', baseline);
 
     let app = await startProcess('src/server.ts', appEnv, '/health');
+    await warmUpApp(app.url);
     const { result: turns, peak: peakThroughput } = await peakConnections(admin, loadVoiceTurns(app.url, AUTH_TOKEN, 100, DURATION_SECONDS));
     describeLoad('signed /twilio/voice turn, 100 connections', turns);
     await app.stop();
 
-    // A fresh process, so the server-time quantiles cover only this run.
+    // A fresh process, so the server-time quantiles cover only this run (and the turns that warm it up).
     app = await startProcess('src/server.ts', appEnv, '/health');
-    const { result: calls200, peak: peak200 } = await peakConnections(admin, runCallers(app.url, AUTH_TOKEN, 200, DURATION_SECONDS * 2, PAUSE_MS));
+    await warmUpApp(app.url);
+    const cpuBefore = await appCpuSeconds(app.url);
+    const { result: calls200, peak: peak200 } = await peakConnections(admin, runCallers(app.url, AUTH_TOKEN, CALLS, DURATION_SECONDS * 2, PAUSE_MS));
+    const cpuPerTurnMs = ((await appCpuSeconds(app.url)) - cpuBefore) * 1000 / Math.max(1, calls200.turns);
     const quantiles = await turnServerQuantiles(app.url);
+    const retrievalMs = await meanRetrievalMs(app.url);
     await new Promise((resolve) => setTimeout(resolve, POOL.idleMs * 3));
     const afterIdle = await appConnections(admin);
     await app.stop();
@@ -104,8 +143,10 @@ async function main(): Promise<void> {
     line('');
     line(`voice turn / hello-world throughput: ${(turns.requestsPerSecond / baseline.requestsPerSecond).toFixed(3)} (budget ≥ 0.100)`);
     line(
-      `200 concurrent calls, ${PAUSE_MS} ms between a call's turns: ${calls200.turns} turns (${calls200.turnsPerSecond}/s), ${calls200.failures} failed; ` +
-        `server time per turn excluding the LLM: p50 ${quantiles['0.5']} ms, p90 ${quantiles['0.9']} ms, p99 ${quantiles['0.99']} ms (budget p50 ≤ 2, p99 ≤ 10)`,
+      `${CALLS} concurrent calls, ${PAUSE_MS} ms between a call's turns: ${calls200.turns} turns (${calls200.turnsPerSecond}/s), ${calls200.failures} failed; ` +
+        `server time per turn excluding the LLM: p50 ${quantiles['0.5']} ms, p90 ${quantiles['0.9']} ms, p99 ${quantiles['0.99']} ms (budget p50 ≤ 2, p99 ≤ 10); ` +
+        `app CPU per turn ${cpuPerTurnMs.toFixed(2)} ms` +
+        (retrievalMs === null ? '' : `; knowledge search (with the embedding request) ${retrievalMs} ms on average`),
     );
     line(
       `pool ${POOL.size} + ${POOL.overflow}: peak ${Math.max(peakThroughput, peak200)} server connections (limit ${POOL.size + POOL.overflow}), ` +

@@ -47,6 +47,8 @@ async function main(): Promise<void> {
   if (db.kind === 'pglite') announceServerUrl(config.database.dataDir, localUrl(fastify.server.address()));
   logger.info({ version: VERSION, database: db.kind, llm: config.llm?.provider ?? 'none' }, 'phone-assistant ready');
   void reportReadiness(app, logger);
+  // Loading the knowledge base's index reads every passage: better now than in the first caller's turn.
+  app.knowledge.prepare().catch((error: unknown) => logger.warn({ err: error }, 'knowledge: the search index could not be loaded ahead of the first turn; the first search tries again'));
 }
 
 /** The URL a command on this machine reaches the server at: loopback when it listens on every address. */

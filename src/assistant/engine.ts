@@ -102,13 +102,16 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       return;
     }
     const userMessage: ModelMessage = { role: 'user', content: text };
-    // In parallel: the caller's record costs one more statement per turn, but no more waiting.
-    const [history, caller] = await Promise.all([loadHistory(conversation), recognizeCaller(deps.db, conversation)]);
-    const messages = [...history, userMessage];
     const knowledge = deps.knowledge;
-    const passages = knowledge
-      ? renderPassages(await passagesWithin(knowledge.source, retrievalQuery(history, text), conversation.language, knowledge.deadlineMs, log))
+    const historyLoaded = loadHistory(conversation);
+    // Retrieval starts as soon as the history gives the caller's previous words, beside the caller's
+    // record (one more statement per turn, but no more waiting): neither waits for the other.
+    const passagesFound = knowledge
+      ? historyLoaded.then((history) => passagesWithin(knowledge.source, retrievalQuery(history, text), conversation.language, knowledge.deadlineMs, log))
       : undefined;
+    const [history, caller, found] = await Promise.all([historyLoaded, recognizeCaller(deps.db, conversation), passagesFound]);
+    const messages = [...history, userMessage];
+    const passages = found ? renderPassages(found) : undefined;
     const actions: AssistantAction[] = [];
     const context: ToolContext = {
       db: deps.db,

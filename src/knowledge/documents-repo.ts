@@ -1,4 +1,4 @@
-// SQL of the knowledge base: documents, their chunks, full-text search and the change counter.
+// SQL of the knowledge base: documents, their chunks, the rows the in-process index is built from, and the change counter.
 import type { Language } from '../config.ts';
 import type { Queryable } from '../db/db.ts';
 import type { DocumentFormat } from './formats.ts';
@@ -44,14 +44,6 @@ export interface Passage {
   heading: string;
   text: string;
   language: Language;
-}
-
-export interface KnowledgeState {
-  version: number;
-  /** No passage at all. */
-  empty: boolean;
-  /** Some document has vectors from the model asked about. */
-  hasVectors: boolean;
 }
 
 const DOCUMENT_COLUMNS = `id, name, title, format, content_hash AS "contentHash", bytes, chunk_count AS chunks,
@@ -138,93 +130,36 @@ export async function chunkTexts(db: Queryable, documentId: string): Promise<{ i
   return rows;
 }
 
-export async function hasNoChunks(db: Queryable): Promise<boolean> {
-  const { rows } = await db.query<{ empty: boolean }>('SELECT NOT EXISTS (SELECT 1 FROM knowledge_chunks) AS empty');
-  return rows[0]!.empty;
+export async function knowledgeVersion(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ version: number }>('SELECT version FROM knowledge_state WHERE id = 1');
+  return Number(rows[0]!.version);
 }
 
-export interface TextHit extends Passage {
-  rank: number;
+/** A passage with what the in-process index needs of it, in PostgreSQL's text forms (index-row-text.ts reads them). */
+export interface IndexRow extends Passage {
+  /** Its tsvector, as text: the lexemes, their positions and weights (A: the heading). */
+  tsv: string;
+  /** Its document's vectors are from the embedding model asked about. */
+  embedded: boolean;
+  /** The vector as real[] text, when asked for and embedded. */
+  embedding: string | null;
 }
 
 /**
- * The passages matching any of the query's words, best first, with the knowledge base's state,
- * in one statement: a turn pays one round trip for both. The state asks only whether rows exist:
- * counting 10,000 chunks was a sequential scan that cost a third of the search on PGlite.
- *
- * Ranking reads every matching row, and a common word matches thousands: so passages with at least
- * two of the query's words are ranked first, and those with any one of them only when the first
- * are fewer than `limit` (the result is then what ranking every match gives).
+ * Up to `limit` passages after `afterId` (by id), for the in-process index: lexemes exactly as
+ * PostgreSQL's text-search configuration made them at ingestion, and the vector from `model` when
+ * `withEmbeddings`. Sent as text: node-postgres and PGlite parse arrays of 256 numbers slowly.
  */
-export async function fullTextSearch(
-  db: Queryable,
-  query: { language: Language; text: string; prefixQuery: string | null },
-  limit: number,
-  embeddingModel: string | null,
-): Promise<{ hits: TextHit[]; state: KnowledgeState }> {
-  const config = SEARCH_CONFIG[query.language];
-  // English and Russian: the server's stemmer reads the words, and AND becomes OR so that a
-  // passage with some of them still counts. Ukrainian and Slovak: prefixes built by prefixQuery.
-  const anyOf =
-    config === 'simple'
-      ? `to_tsquery($1::regconfig, $2)`
-      : `regexp_replace(plainto_tsquery($1::regconfig, $2)::text, ' (&|<->|<\\d+>) ', ' | ', 'g')::tsquery`;
-  // The query's terms as tsquery operands: prefixQuery's, or the stemmer's lexemes quoted
-  // (the rare one with a quote or a backslash is left to anyOf).
-  const terms =
-    config === 'simple'
-      ? `string_to_array($2, ' | ')`
-      : `ARRAY(SELECT format('%L', l) FROM unnest(tsvector_to_array(to_tsvector($1::regconfig, $2))) l WHERE l !~ $$['\\\\]$$)`;
-  const pairs = `(SELECT string_agg(a || ' & ' || b, ' | ') FROM unnest(t.terms) a, unnest(t.terms) b WHERE a < b)`;
-  const twoOf = config === 'simple' ? `to_tsquery($1::regconfig, ${pairs})` : `${pairs}::tsquery`;
-  const text = config === 'simple' ? (query.prefixQuery ?? '') : query.text;
-  const ranked = (match: string, when: string) => `
-       SELECT c.id AS "chunkId", c.document_id AS "documentId", d.title, c.heading, c.text, c.language,
-              ts_rank(c.tsv, q.any_of) AS rank
-       FROM q, knowledge_chunks c JOIN knowledge_documents d ON d.id = c.document_id
-       WHERE $2 <> '' AND ${when} AND c.tsv @@ q.${match}
-       ORDER BY rank DESC, c.id
-       LIMIT $3`;
-  const { rows } = await db.query<KnowledgeState & { hit: (TextHit & { rank: number }) | null }>(
-    `WITH t AS (SELECT CASE WHEN $2 = '' THEN '{}'::text[] ELSE ${terms} END AS terms),
-     q AS (SELECT any_of, COALESCE(two_of, any_of) AS two_of FROM (SELECT ${anyOf} AS any_of, ${twoOf} AS two_of FROM t) x),
-     strict AS (${ranked('two_of', 'true')}),
-     loose AS (${ranked('any_of', '(SELECT count(*) FROM strict) < $3')}),
-     hits AS (SELECT * FROM strict UNION SELECT * FROM loose ORDER BY rank DESC, "chunkId" LIMIT $3)
-     SELECT s.version,
-       NOT EXISTS (SELECT 1 FROM knowledge_chunks) AS empty,
-       EXISTS (SELECT 1 FROM knowledge_documents WHERE embedding_model = $4) AS "hasVectors",
-       CASE WHEN h."chunkId" IS NULL THEN NULL ELSE to_jsonb(h) END AS hit
-     FROM knowledge_state s LEFT JOIN hits h ON true
-     WHERE s.id = 1
-     ORDER BY h.rank DESC NULLS LAST, h."chunkId"`,
-    [config, text, limit, embeddingModel],
-  );
-  const first = rows[0]!;
-  return {
-    hits: rows.flatMap((row) => (row.hit ? [row.hit] : [])),
-    state: { version: first.version, empty: first.empty, hasVectors: first.hasVectors },
-  };
-}
-
-/** Every chunk with a vector from `model`, for the in-process index. */
-export async function loadEmbeddedChunks(db: Queryable, model: string): Promise<(Passage & { embedding: number[] })[]> {
-  const { rows } = await db.query<Passage & { embedding: number[] }>(
-    `SELECT c.id AS "chunkId", c.document_id AS "documentId", d.title, c.heading, c.text, c.language, c.embedding
+export async function loadIndexRows(db: Queryable, model: string | null, withEmbeddings: boolean, afterId: string | null, limit: number): Promise<IndexRow[]> {
+  const { rows } = await db.query<IndexRow>(
+    `SELECT c.id AS "chunkId", c.document_id AS "documentId", d.title, c.heading, c.text, c.language, c.tsv::text AS tsv,
+            COALESCE(d.embedding_model = $1, false) AS embedded,
+            CASE WHEN $2 AND d.embedding_model = $1 THEN c.embedding::text END AS embedding
      FROM knowledge_chunks c JOIN knowledge_documents d ON d.id = c.document_id
-     WHERE d.embedding_model = $1 AND c.embedding IS NOT NULL`,
-    [model],
-  );
-  return rows;
-}
-
-export async function passagesByIds(db: Queryable, ids: readonly string[]): Promise<Passage[]> {
-  if (ids.length === 0) return [];
-  const { rows } = await db.query<Passage>(
-    `SELECT c.id AS "chunkId", c.document_id AS "documentId", d.title, c.heading, c.text, c.language
-     FROM knowledge_chunks c JOIN knowledge_documents d ON d.id = c.document_id
-     WHERE c.id = ANY($1::uuid[])`,
-    [ids],
+     WHERE $3::uuid IS NULL OR c.id > $3::uuid
+     ORDER BY c.id
+     LIMIT $4`,
+    [model, withEmbeddings, afterId, limit],
   );
   return rows;
 }

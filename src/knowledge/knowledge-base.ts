@@ -21,6 +21,8 @@ export interface KnowledgeBase {
   /** false when there is no document with that id. */
   remove(id: string): Promise<boolean>;
   search(query: string, language: Language, limit: number, signal?: AbortSignal): Promise<SearchResult[]>;
+  /** Loads the search index now (the server, once it listens), so that the first turn does not wait for it. */
+  prepare(): Promise<void>;
   /** Re-embeds every document whose vectors are not from the current model (`all`: every document); returns how many. */
   reindex(all: boolean, progress?: (document: StoredDocument, done: number, total: number) => void): Promise<number>;
 }
@@ -37,6 +39,8 @@ export interface KnowledgeDeps {
   observer?: EmbeddingObserver;
   /** Overrides the embedder built from config (benchmarks). */
   embedder?: Embedder | null;
+  /** How long searches use the passages loaded before reading the change counter again (default 1 s; tests shorten it). */
+  recheckMs?: number;
 }
 
 export function createKnowledgeBase(deps: KnowledgeDeps): KnowledgeBase {
@@ -53,6 +57,8 @@ export function createKnowledgeBase(deps: KnowledgeDeps): KnowledgeBase {
     vectors,
     minSimilarity: settings.minSimilarity,
     onVectorFailure: (error) => deps.log.warn({ err: error }, 'knowledge: vector search failed; answering from full-text matches only'),
+    onIndexCheckFailure: (error) => deps.log.warn({ err: error }, 'knowledge: the change counter could not be read; searching the passages loaded before'),
+    recheckMs: deps.recheckMs,
   });
   const forget = (ids: string[]) =>
     vectors.removeDocuments(ids).catch((error: unknown) => deps.log.warn({ err: error, documentIds: ids }, 'knowledge: stale vectors could not be removed from the vector store'));
@@ -82,6 +88,7 @@ export function createKnowledgeBase(deps: KnowledgeDeps): KnowledgeBase {
       return removed;
     },
     search: (query, language, limit, signal) => retriever.search(query, language, limit, signal),
+    prepare: () => retriever.prepare(),
     async reindex(all, progress) {
       const stale = (await listDocuments(db)).filter((document) => all || document.embeddingModel !== (embedder?.model ?? null));
       for (const [i, document] of stale.entries()) {

@@ -1,6 +1,5 @@
-// Vectors kept in Qdrant (QDRANT_URL), through the official client; passages are read back from the database by id.
+// Vectors kept in Qdrant (QDRANT_URL), through the official client; the passages of its points come from the in-process index.
 import type { QdrantClient } from '@qdrant/js-client-rest';
-import { passagesByIds } from './documents-repo.ts';
 import type { VectorStore } from './vector-store.ts';
 
 export interface QdrantOptions {
@@ -77,7 +76,7 @@ export function createQdrantVectors(options: QdrantOptions): VectorStore {
       if (knownDims === undefined && !(await client.collectionExists(name)).exists) return;
       await client.delete(name, { wait: true, filter: { must: [{ key: 'document_id', match: { any: [...documentIds] } }] } });
     },
-    async search(db, vector, model, _state, limit, minScore) {
+    async search(index, vector, model, limit, minScore) {
       const client = await connect();
       await ensureCollection(client, vector.length);
       const { points } = await client.query(name, {
@@ -86,11 +85,11 @@ export function createQdrantVectors(options: QdrantOptions): VectorStore {
         score_threshold: minScore,
         filter: { must: [{ key: 'model', match: { value: model } }] },
       });
-      // Points whose rows are gone (a clean-up that failed) are left out by the lookup.
-      const passages = new Map((await passagesByIds(db, points.map((point) => String(point.id)))).map((p) => [p.chunkId, p]));
+      // Passages come from the in-process index: points whose rows are gone (a clean-up that failed),
+      // or not yet in the index (added a moment ago by another process), are left out.
       return points.flatMap((point) => {
-        const passage = passages.get(String(point.id));
-        return passage ? [{ passage, score: point.score }] : [];
+        const row = index.rowOf(String(point.id));
+        return row === undefined ? [] : [{ row, score: point.score }];
       });
     },
   };

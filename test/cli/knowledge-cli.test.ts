@@ -47,7 +47,7 @@ describe('phone-assistant knowledge', () => {
     const lines = added.stdout.trim().split('\n');
     assert.deepEqual(lines.map((line) => line.split(':')[0]), ['cennik.md', 'dlia-patsiientiv-z-ukrainy.html', 'faq.md', 'garantii.txt', 'leaflet.pdf']);
     assert.match(lines[0]!, /^cennik\.md: added, 5 passages — "Cenník Bright Smile Dental" \(id [0-9a-f-]{36}\)$/);
-    assert.match(added.stderr, /retrieval: full text \+ exact vectors \(real\[\] in the database\), embeddings from text-embedding-3-small/);
+    assert.match(added.stderr, /retrieval: full text \+ vectors \(real\[\] in the database\), embeddings from text-embedding-3-small/);
     // Not a terminal: progress is a line per document, not a bar.
     assert.match(added.stderr, /embedding leaflet\.pdf: \d+\/\d+/);
 

@@ -58,7 +58,7 @@ describe('GET /health and /ready', () => {
       assert.deepEqual({ ...body.checks.vector_store, latencyMs: 0 }, {
         status: 'ok',
         latencyMs: 0,
-        detail: 'full text + exact vectors (real[] in the database), embeddings from text-embedding-3-small',
+        detail: 'full text + vectors (real[] in the database), embeddings from text-embedding-3-small',
       });
     } finally {
       await server.close();

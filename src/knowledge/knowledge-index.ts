@@ -1,0 +1,78 @@
+// One version of the knowledge base in memory: its passages, their full-text index and (vectors in the rows) their vectors.
+import type { Queryable } from '../db/db.ts';
+import { loadIndexRows, type IndexRow, type Passage } from './documents-repo.ts';
+import { parseRealArray, parseTsvector } from './index-row-text.ts';
+import { buildTextIndex, type IndexedLexemes, type TextIndex } from './text-index.ts';
+import { buildVectorIndex, type VectorIndex } from './vector-index.ts';
+
+export interface KnowledgeIndex {
+  /** The knowledge base's change counter when it was read. */
+  readonly version: number;
+  readonly passages: readonly Passage[];
+  readonly text: TextIndex;
+  /** null when vectors are kept elsewhere (Qdrant) or no passage has one from the model. */
+  readonly vectors: VectorIndex | null;
+  /** Rows of `vectors`, by their position there. */
+  readonly vectorRows: Int32Array;
+  /** Some passage has vectors from the embedding model (here or in the vector store). */
+  readonly hasVectors: boolean;
+  rowOf(chunkId: string): number | undefined;
+}
+
+// Passages read per statement: on PGlite a statement holds the event loop while it runs, and between
+// pages searches go on with the index they have.
+const PAGE_ROWS = 1_000;
+
+/** Reads every passage and builds the index; `withEmbeddings` when the vectors live in the rows. */
+export async function loadKnowledgeIndex(db: Queryable, version: number, model: string | null, withEmbeddings: boolean): Promise<KnowledgeIndex> {
+  return buildKnowledgeIndex(version, await loadIndexParts(db, model, withEmbeddings));
+}
+
+/** Every passage, read a page at a time. */
+export async function loadIndexParts(db: Queryable, model: string | null, withEmbeddings: boolean): Promise<IndexPart[]> {
+  const parts: IndexPart[] = [];
+  let afterId: string | null = null;
+  for (;;) {
+    const rows = await loadIndexRows(db, model, withEmbeddings, afterId, PAGE_ROWS);
+    parts.push(...rows.map(parseRow));
+    if (rows.length < PAGE_ROWS) break;
+    afterId = rows.at(-1)!.chunkId;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return parts;
+}
+
+/** A passage as the index keeps it. */
+export interface IndexPart {
+  passage: Passage;
+  lexemes: IndexedLexemes;
+  embedded: boolean;
+  embedding: Float32Array | null;
+}
+
+function parseRow({ tsv, embedded, embedding, chunkId, documentId, title, heading, text, language }: IndexRow): IndexPart {
+  return {
+    passage: { chunkId, documentId, title, heading, text, language },
+    lexemes: parseTsvector(tsv),
+    embedded,
+    embedding: embedding === null ? null : parseRealArray(embedding),
+  };
+}
+
+export function buildKnowledgeIndex(version: number, parts: readonly IndexPart[]): KnowledgeIndex {
+  const passages = parts.map((part) => part.passage);
+  const text = buildTextIndex(parts.map((part) => part.lexemes));
+  // A model always gives one length; rows of another length cannot be compared and are left out.
+  const dims = parts.find((part) => part.embedding)?.embedding?.length ?? 0;
+  const withVector = parts.flatMap((part, i) => (part.embedding && part.embedding.length === dims ? [i] : []));
+  const byId = new Map(passages.map((passage, row) => [passage.chunkId, row]));
+  return {
+    version,
+    passages,
+    text,
+    vectors: withVector.length > 0 ? buildVectorIndex(withVector.map((i) => parts[i]!.embedding!)) : null,
+    vectorRows: Int32Array.from(withVector),
+    hasVectors: parts.some((part) => part.embedded),
+    rowOf: (chunkId) => byId.get(chunkId),
+  };
+}

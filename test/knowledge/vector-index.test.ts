@@ -1,0 +1,82 @@
+// The in-process vector search against an exact scan: the same nearest passages on 10,000 synthetic passages.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { syntheticDocuments } from '../../bench/synthetic-knowledge.ts';
+import { normalise } from '../../src/knowledge/embedder.ts';
+import { buildVectorIndex, type VectorMatch } from '../../src/knowledge/vector-index.ts';
+import { QUALITY_QUESTIONS } from '../helpers/knowledge-quality.ts';
+import { standInEmbedding } from '../helpers/stand-in-embeddings.ts';
+
+/** Every row scored in full, in row order, from single-precision values as stored (real[]): what the index must agree with. */
+function exactScan(vectors: readonly (readonly number[])[], query: readonly number[], limit: number, minScore: number): VectorMatch[] {
+  const scored = vectors.map((vector, row) => {
+    let score = 0;
+    for (let d = 0; d < vector.length; d += 1) score += Math.fround(vector[d]!) * query[d]!;
+    return { row, score };
+  });
+  return scored
+    .filter((match) => match.score >= minScore)
+    .sort((a, b) => b.score - a.score || a.row - b.row)
+    .slice(0, limit);
+}
+
+/** Share of the exact scan's rows the index also returned. */
+function overlap(exact: readonly VectorMatch[], found: readonly VectorMatch[]): number {
+  const rows = new Set(found.map((match) => match.row));
+  return exact.length === 0 ? 1 : exact.filter((match) => rows.has(match.row)).length / exact.length;
+}
+
+// A fixed-seed generator: the same vectors on every run.
+function gaussian(seed: number): () => number {
+  let state = seed;
+  const uniform = () => {
+    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+    return (state + 1) / 2 ** 32;
+  };
+  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+describe('the vector index', () => {
+  it('returns exactly the exact scan’s nearest passages for every quality question over 10,000 stand-in passages', () => {
+    const passages = syntheticDocuments(10_000).flatMap((document) => new TextDecoder().decode(document.bytes).split('\n## ').slice(1));
+    assert.equal(passages.length, 10_000);
+    const vectors = passages.map((passage) => normalise(standInEmbedding(passage)));
+    const index = buildVectorIndex(vectors);
+    for (const minScore of [0.35, -1]) {
+      for (const q of QUALITY_QUESTIONS) {
+        const query = normalise(standInEmbedding(q.question));
+        const exact = exactScan(vectors, query, 20, minScore);
+        const found = index.nearest(query, 20, minScore);
+        assert.deepEqual(found.map((m) => m.row), exact.map((m) => m.row), `${q.question} (min ${minScore})`);
+        found.forEach((match, i) => assert.ok(Math.abs(match.score - exact[i]!.score) < 1e-6));
+      }
+    }
+  });
+
+  it('finds nearly all of the exact scan’s nearest passages for dense vectors, where the first pass cannot read every dimension', () => {
+    const next = gaussian(7);
+    const dims = 256;
+    const centres = Array.from({ length: 200 }, () => Array.from({ length: dims }, next));
+    const vectors = Array.from({ length: 10_000 }, (_, i) => normalise(centres[i % 200]!.map((value) => value + 1.2 * next())));
+    const index = buildVectorIndex(vectors);
+    let shared = 0;
+    const queries = 50;
+    for (let i = 0; i < queries; i += 1) {
+      const query = normalise(vectors[(i * 197) % vectors.length]!.map((value) => value + 0.08 * next()));
+      shared += overlap(exactScan(vectors, query, 20, -1), index.nearest(query, 20, -1));
+    }
+    assert.ok(shared / queries >= 0.95, `mean overlap ${shared / queries}`);
+  });
+
+  it('leaves out vectors of another length and queries of another length', () => {
+    const index = buildVectorIndex([
+      [1, 0],
+      [0, 1],
+    ]);
+    assert.deepEqual(index.nearest([1, 0, 0], 3, -1), []);
+    assert.deepEqual(
+      index.nearest([0.6, 0.8], 3, 0.7).map((m) => m.row),
+      [1],
+    );
+  });
+});
