@@ -144,7 +144,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     streaming: config.llmStreaming,
     observer: metrics,
     knowledge: {
-      source: { search: (query, language, signal) => knowledge.search(query, language, config.knowledge.passages, signal) },
+      source: { search: (query, language, signal, onEmbeddingWait) => knowledge.search(query, language, config.knowledge.passages, signal, onEmbeddingWait) },
       deadlineMs: config.knowledge.retrievalDeadlineMs,
     },
     bookingNotifier,

@@ -61,7 +61,7 @@ export interface TextTurnInput {
 export async function runTextTurn(
   deps: TextRouteDeps,
   input: TextTurnInput,
-): Promise<{ status: 200 | 503; body: z.output<typeof textReply>; llmMs: number }> {
+): Promise<{ status: 200 | 503; body: z.output<typeof textReply>; waitedMs: number }> {
   if (!deps.llmConfigured) {
     throw new HttpError(503, 'llm_not_configured', 'No LLM is configured: set OPENAI_API_KEY (or OPENAI_BASE_URL) or ANTHROPIC_API_KEY.');
   }
@@ -73,7 +73,7 @@ export async function runTextTurn(
   if (!outcome.ok) {
     return {
       status: 503,
-      llmMs: outcome.llmMs,
+      waitedMs: outcome.waitedMs,
       body: { call_id: conversation.id, reply: outcome.apology, language: conversation.language, ended: false, error: outcome.cause === 'unavailable' ? 'other' : outcome.cause },
     };
   }
@@ -82,7 +82,7 @@ export async function runTextTurn(
   if (ended) await setConversationStatus(deps.db, conversation.id, 'completed');
   // A session nobody ends is summarised once it has been quiet a while.
   await scheduleSummary(deps.db, conversation.id, ended ? 'ended' : 'quiet');
-  return { status: 200, llmMs: outcome.llmMs, body: { call_id: conversation.id, reply: outcome.reply, language: conversation.language, ended } };
+  return { status: 200, waitedMs: outcome.waitedMs, body: { call_id: conversation.id, reply: outcome.reply, language: conversation.language, ended } };
 }
 
 export function registerTextRoute(app: FastifyInstance, deps: TextRouteDeps): void {
@@ -109,7 +109,7 @@ export function registerTextRoute(app: FastifyInstance, deps: TextRouteDeps): vo
         callId: request.body.call_id,
         caller: request.body.caller,
       });
-      request.turnTiming = { channel: 'text', llmMs: turn.llmMs };
+      request.turnTiming = { channel: 'text', waitedMs: turn.waitedMs };
       return reply.code(turn.status).send(turn.body);
     },
   });

@@ -22,8 +22,9 @@ export type AssistantEvent =
   | { type: 'tool-result'; name: string; output: unknown }
   /** The model is told the tool failed and answers accordingly; the turn goes on. */
   | { type: 'tool-error'; name: string; error: unknown }
-  | { type: 'failed'; cause: FailureCause; apology: string; llmMs: number }
-  | { type: 'done'; reply: string; actions: AssistantAction[]; llmMs: number };
+  // llmMs: waiting on the LLM (and the tools it ran); waitedMs: that and the embedding request's wait, so the server's own time is the rest.
+  | { type: 'failed'; cause: FailureCause; apology: string; llmMs: number; waitedMs: number }
+  | { type: 'done'; reply: string; actions: AssistantAction[]; llmMs: number; waitedMs: number };
 
 export interface AssistantDeps {
   db: Db;
@@ -98,7 +99,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
   async function* runTurn(conversation: Conversation, text: string, options: TurnOptions = {}): AsyncGenerator<AssistantEvent> {
     const log = deps.log.child({ conversationId: conversation.id });
     if (!deps.model) {
-      yield { type: 'failed', cause: 'unavailable', apology: apology(conversation.language, 'unavailable'), llmMs: 0 };
+      yield { type: 'failed', cause: 'unavailable', apology: apology(conversation.language, 'unavailable'), llmMs: 0, waitedMs: 0 };
       return;
     }
     const userMessage: ModelMessage = { role: 'user', content: text };
@@ -106,10 +107,18 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const historyLoaded = loadHistory(conversation);
     // Retrieval starts as soon as the history gives the caller's previous words, beside the caller's
     // record (one more statement per turn, but no more waiting): neither waits for the other.
+    let embeddingWait: { fromMs: number; toMs: number } | undefined;
     const passagesFound = knowledge
-      ? historyLoaded.then((history) => passagesWithin(knowledge.source, retrievalQuery(history, text), conversation.language, knowledge.deadlineMs, log))
+      ? historyLoaded.then((history) =>
+          passagesWithin(knowledge.source, retrievalQuery(history, text), conversation.language, knowledge.deadlineMs, log, (wait) => (embeddingWait = wait)),
+        )
       : undefined;
-    const [history, caller, found] = await Promise.all([historyLoaded, recognizeCaller(deps.db, conversation), passagesFound]);
+    let callerKnownMs = 0;
+    const callerRecognized = recognizeCaller(deps.db, conversation).then((found) => ((callerKnownMs = performance.now()), found));
+    const [history, caller, found] = await Promise.all([historyLoaded, callerRecognized, passagesFound]);
+    // The embedding request is a model provider's time, like the LLM's: what of it the turn spent
+    // with nothing else under way (its own ranking done, the caller's record in) is not the server's.
+    const embeddingMs = embeddingWait ? Math.max(0, embeddingWait.toMs - Math.max(embeddingWait.fromMs, callerKnownMs)) : 0;
     const messages = [...history, userMessage];
     const passages = found ? renderPassages(found) : undefined;
     const actions: AssistantAction[] = [];
@@ -162,14 +171,14 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       const cause = classifyLlmError(error, deadline.aborted);
       log.warn({ cause, error: summarizeLlmError(error), elapsedMs: Math.round(performance.now() - startedMs) }, 'LLM turn failed');
       // Nothing of the turn is stored: the history stays as it was before the caller spoke.
-      yield { type: 'failed', cause, apology: apology(conversation.language, cause), llmMs };
+      yield { type: 'failed', cause, apology: apology(conversation.language, cause), llmMs, waitedMs: llmMs + embeddingMs };
       return;
     }
     // A model can answer with lone surrogates, noncharacters or NUL: jsonb refuses them and XML
     // cannot carry them, so the turn is stored and handed on only as well-formed text.
     await appendMessages(deps.db, conversation.id, wellFormedDeep([userMessage, ...responseMessages]));
     log.debug({ elapsedMs: Math.round(performance.now() - startedMs), actions }, 'turn complete');
-    yield { type: 'done', reply: wellFormedText(reply).trim(), actions, llmMs };
+    yield { type: 'done', reply: wellFormedText(reply).trim(), actions, llmMs, waitedMs: llmMs + embeddingMs };
   }
 
   return { runTurn: deps.observer ? observeTurns(runTurn, deps.observer) : runTurn };
@@ -254,14 +263,14 @@ async function* generateTurn(request: TurnRequest): ModelEvents {
 }
 
 export type TurnOutcome =
-  | { ok: true; reply: string; actions: AssistantAction[]; llmMs: number }
-  | { ok: false; cause: FailureCause; apology: string; llmMs: number };
+  | { ok: true; reply: string; actions: AssistantAction[]; waitedMs: number }
+  | { ok: false; cause: FailureCause; apology: string; waitedMs: number };
 
 /** For transports that answer once the turn is over (webhooks, JSON): the turn's outcome. */
 export async function collectTurn(events: AsyncIterable<AssistantEvent>): Promise<TurnOutcome> {
   for await (const event of events) {
-    if (event.type === 'done') return { ok: true, reply: event.reply, actions: event.actions, llmMs: event.llmMs };
-    if (event.type === 'failed') return { ok: false, cause: event.cause, apology: event.apology, llmMs: event.llmMs };
+    if (event.type === 'done') return { ok: true, reply: event.reply, actions: event.actions, waitedMs: event.waitedMs };
+    if (event.type === 'failed') return { ok: false, cause: event.cause, apology: event.apology, waitedMs: event.waitedMs };
   }
   throw new Error('assistant turn ended without an outcome');
 }

@@ -11,8 +11,11 @@ export interface KnowledgePassage {
 
 /** What the engine needs of a knowledge base; app.ts hands it one, so the engine knows no store. */
 export interface KnowledgeSource {
-  search(query: string, language: Language, signal: AbortSignal): Promise<KnowledgePassage[]>;
+  /** `onEmbeddingWait` is told when the search sat waiting on the embedding request (performance.now() times). */
+  search(query: string, language: Language, signal: AbortSignal, onEmbeddingWait?: EmbeddingWaitListener): Promise<KnowledgePassage[]>;
 }
+
+export type EmbeddingWaitListener = (wait: { fromMs: number; toMs: number }) => void;
 
 /**
  * The caller's words, with the previous thing they said, so a follow-up ("and for children?")
@@ -36,6 +39,7 @@ export async function passagesWithin(
   language: Language,
   deadlineMs: number,
   log: Logger,
+  onEmbeddingWait?: EmbeddingWaitListener,
 ): Promise<KnowledgePassage[]> {
   const controller = new AbortController();
   const startedMs = performance.now();
@@ -44,7 +48,7 @@ export async function passagesWithin(
     timer = setTimeout(() => resolve('late'), deadlineMs);
   });
   try {
-    const outcome = await Promise.race([source.search(query, language, controller.signal), deadline]);
+    const outcome = await Promise.race([source.search(query, language, controller.signal, onEmbeddingWait), deadline]);
     if (outcome === 'late') {
       controller.abort();
       log.warn({ deadlineMs }, 'knowledge retrieval passed its deadline; answering without passages');

@@ -1,12 +1,12 @@
 // The knowledge base as the app and the command line use it: add, list, remove, search, reindex.
-import type { Config, Language } from '../config.ts';
+import type { Config } from '../config.ts';
 import type { Db } from '../db/db.ts';
 import { chunkTexts, deleteDocument, listDocuments, setEmbeddings, type StoredDocument } from './documents-repo.ts';
 import { createDatabaseVectors } from './database-vectors.ts';
 import { createEmbedder, type Embedder, type EmbeddingObserver } from './embedder.ts';
 import { ingestDocument, type DocumentInput, type IngestProgress, type IngestResult } from './ingest.ts';
 import { createQdrantVectors } from './qdrant-vectors.ts';
-import { createRetriever, type SearchResult } from './retrieve.ts';
+import { createRetriever, type Retriever } from './retrieve.ts';
 import type { VectorStore } from './vector-store.ts';
 
 /** A document too long for this many passages is better split by its owner. */
@@ -20,7 +20,7 @@ export interface KnowledgeBase {
   list(): Promise<StoredDocument[]>;
   /** false when there is no document with that id. */
   remove(id: string): Promise<boolean>;
-  search(query: string, language: Language, limit: number, signal?: AbortSignal): Promise<SearchResult[]>;
+  search: Retriever['search'];
   /** Loads the search index now (the server, once it listens), so that the first turn does not wait for it. */
   prepare(): Promise<void>;
   /** Re-embeds every document whose vectors are not from the current model (`all`: every document); returns how many. */
@@ -87,7 +87,7 @@ export function createKnowledgeBase(deps: KnowledgeDeps): KnowledgeBase {
       if (removed) await forget([id]);
       return removed;
     },
-    search: (query, language, limit, signal) => retriever.search(query, language, limit, signal),
+    search: (...args) => retriever.search(...args),
     prepare: () => retriever.prepare(),
     async reindex(all, progress) {
       const stale = (await listDocuments(db)).filter((document) => all || document.embeddingModel !== (embedder?.model ?? null));

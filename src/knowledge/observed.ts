@@ -8,10 +8,10 @@ export interface SearchObserver {
 export function observedKnowledge(knowledge: KnowledgeBase, observer: SearchObserver): KnowledgeBase {
   return {
     ...knowledge,
-    async search(query, language, limit, signal) {
+    async search(query, language, limit, signal, onEmbeddingWait) {
       const startedMs = performance.now();
       try {
-        const results = await knowledge.search(query, language, limit, signal);
+        const results = await knowledge.search(query, language, limit, signal, onEmbeddingWait);
         observer.knowledgeSearched('ok', performance.now() - startedMs, results.length);
         return results;
       } catch (error) {

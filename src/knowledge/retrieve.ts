@@ -36,7 +36,8 @@ const CANDIDATES_PER_RESULT = 4;
 const MIN_CANDIDATES = 20;
 
 export interface Retriever {
-  search(query: string, language: Language, limit: number, signal?: AbortSignal): Promise<SearchResult[]>;
+  /** `onEmbeddingWait` is told how long the search sat waiting on the embedding request once its own ranking was done. */
+  search(query: string, language: Language, limit: number, signal?: AbortSignal, onEmbeddingWait?: (wait: { fromMs: number; toMs: number }) => void): Promise<SearchResult[]>;
   /** Told when this process changed the knowledge base, so the next search sees the change. */
   changed(): void;
   /** Loads the index ahead of the first search. */
@@ -52,9 +53,18 @@ export function createRetriever(deps: RetrieveDeps): Retriever {
     onCheckFailure: deps.onIndexCheckFailure,
   });
 
-  async function vectorHits(index: KnowledgeIndex, vector: Promise<number[]>, candidates: number, signal?: AbortSignal): Promise<Passage[]> {
+  async function vectorHits(
+    index: KnowledgeIndex,
+    vector: Promise<number[]>,
+    candidates: number,
+    signal?: AbortSignal,
+    onEmbeddingWait?: (wait: { fromMs: number; toMs: number }) => void,
+  ): Promise<Passage[]> {
     try {
-      const hits = await deps.vectors.search(index, await vector, model!, candidates, deps.minSimilarity);
+      const fromMs = performance.now();
+      const embedding = await vector;
+      onEmbeddingWait?.({ fromMs, toMs: performance.now() });
+      const hits = await deps.vectors.search(index, embedding, model!, candidates, deps.minSimilarity);
       return hits.map((hit) => index.passages[hit.row]!);
     } catch (error) {
       if (signal?.aborted) throw error;
@@ -64,7 +74,7 @@ export function createRetriever(deps: RetrieveDeps): Retriever {
   }
 
   return {
-    async search(query, language, limit, signal) {
+    async search(query, language, limit, signal, onEmbeddingWait) {
       const index = await current.get();
       if (index.passages.length === 0) return [];
       const candidates = Math.max(MIN_CANDIDATES, limit * CANDIDATES_PER_RESULT);
@@ -73,7 +83,7 @@ export function createRetriever(deps: RetrieveDeps): Retriever {
       // Handled in vectorHits; this only keeps a failure that comes before then from counting as unhandled.
       vector?.catch(() => {});
       const text = index.text.search(queryTerms(language, query), candidates).map((hit) => index.passages[hit.row]!);
-      return fuse(text, vector ? await vectorHits(index, vector, candidates, signal) : [], limit);
+      return fuse(text, vector ? await vectorHits(index, vector, candidates, signal, onEmbeddingWait) : [], limit);
     },
     changed() {
       current.changed();

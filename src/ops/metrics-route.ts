@@ -14,7 +14,7 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
   app.addHook('onResponse', async (request, reply) => {
     const durationMs = reply.elapsedTime;
     metrics.observeRequest({ method: request.method, route: routeOf(request), statusCode: reply.statusCode, durationMs });
-    if (request.turnTiming) metrics.observeTurnServerTime(request.turnTiming.channel, durationMs - request.turnTiming.llmMs);
+    if (request.turnTiming) metrics.observeTurnServerTime(request.turnTiming.channel, durationMs - request.turnTiming.waitedMs);
   });
   // Unauthenticated, like most exporters: Prometheus scrapes it on the private network.
   app.get('/metrics', async (_request, reply) => {

@@ -68,7 +68,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   });
   const voiceServerTime = new Summary({
     name: `${PREFIX}turn_server_seconds`,
-    help: "Server's own time per voice turn: the /twilio/voice request less its wait on the LLM (last 10 minutes)",
+    help: "Server's own time per voice turn: the /twilio/voice request less its waits on model providers: the LLM and the embedding request (last 10 minutes)",
     percentiles: [0.5, 0.9, 0.99],
     maxAgeSeconds: 600,
     ageBuckets: 5,

@@ -1,10 +1,11 @@
-// Lets a route tell the metrics hook that its request answered a turn, and how long it waited on the LLM.
+// Lets a route tell the metrics hook that its request answered a turn, and how long it waited on model providers.
 import type { FastifyInstance } from 'fastify';
 import type { Channel } from '../db/conversations-repo.ts';
 
 export interface TurnTiming {
   channel: Channel;
-  llmMs: number;
+  /** Time the turn waited on the LLM, and on the embedding request when nothing else was under way. */
+  waitedMs: number;
 }
 
 declare module 'fastify' {

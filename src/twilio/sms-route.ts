@@ -37,20 +37,20 @@ export const SMS_BUDGET_MS = 12_000;
 const EMPTY_RESPONSE = new twilio.twiml.MessagingResponse().toString();
 
 /** The reply to send, and how long finding it waited on the LLM. */
-async function replyText(deps: SmsRouteDeps, conversation: Conversation, body: string, signal: AbortSignal): Promise<{ text: string; llmMs: number }> {
+async function replyText(deps: SmsRouteDeps, conversation: Conversation, body: string, signal: AbortSignal): Promise<{ text: string; waitedMs: number }> {
   if (!deps.llmConfigured) {
     // Without an assistant the message is still kept, as a request for a person to answer.
     await deps.db.transaction((tx) =>
       storeCallbackRequest(tx, { conversationId: conversation.id, channel: 'sms', caller: conversation.caller, name: '(SMS)', message: body }),
     );
-    return { text: phrase(conversation.language, 'sms_message_saved'), llmMs: 0 };
+    return { text: phrase(conversation.language, 'sms_message_saved'), waitedMs: 0 };
   }
   const outcome = await collectTurn(deps.assistant.runTurn(conversation, body, { stream: false, signal }));
   if (outcome.ok && outcome.actions.includes('transfer')) await notifyWrittenHandover(deps.db, conversation);
-  return { text: outcome.ok ? outcome.reply : outcome.apology, llmMs: outcome.llmMs };
+  return { text: outcome.ok ? outcome.reply : outcome.apology, waitedMs: outcome.waitedMs };
 }
 
-type Answer = { twiml: string; llmMs: number | null };
+type Answer = { twiml: string; waitedMs: number | null };
 
 /**
  * Answers the message through the database and the assistant. Rejects (the deadline's error
@@ -76,7 +76,7 @@ async function answerSms(
     // Twilio sent a message already being answered again: the first request delivers the reply.
     const earlier = await deadline.race(waitForReply(deps.db, key, Math.min(deps.replyDeadlineMs, deadline.remainingMs())));
     log.info({ done: earlier?.status === 'done' }, 'repeated SMS');
-    return { twiml: earlier?.status === 'done' && earlier.body ? earlier.body : EMPTY_RESPONSE, llmMs: null };
+    return { twiml: earlier?.status === 'done' && earlier.body ? earlier.body : EMPTY_RESPONSE, waitedMs: null };
   }
   try {
     log.debug({ body: sms.Body }, 'SMS received');
@@ -91,7 +91,7 @@ async function answerSms(
     );
     deps.inFlight.add(stored);
     void stored.finally(() => deps.inFlight.delete(stored));
-    return { twiml, llmMs: answer.llmMs };
+    return { twiml, waitedMs: answer.waitedMs };
   } catch (error) {
     void releaseReply(deps.db, key).catch(() => undefined);
     throw error;
@@ -108,7 +108,7 @@ export function registerSmsRoute(app: FastifyInstance, deps: SmsRouteDeps): void
     const thread = { written, language: written ?? deps.defaultLanguage };
     try {
       const answer = await answerSms(deps, sms, thread, deadline, log);
-      if (answer.llmMs !== null) request.turnTiming = { channel: 'sms', llmMs: answer.llmMs };
+      if (answer.waitedMs !== null) request.turnTiming = { channel: 'sms', waitedMs: answer.waitedMs };
       return reply.type(TWIML_CONTENT_TYPE).send(answer.twiml);
     } catch (error) {
       // Twilio never sends an SMS webhook again: keep the message on disk before answering.

@@ -108,7 +108,7 @@ export function registerVoiceRoutes(app: FastifyInstance, deps: VoiceRouteDeps):
       log.debug({ speech: speech ?? `[keypad] ${digits}` }, 'caller turn');
       const answer = await answerTurn(deps, conversation, turn, speech ?? `[keypad] ${digits}`, log, deadline);
       twiml = answer.twiml;
-      if (answer.llmMs !== null) request.turnTiming = { channel: 'voice', llmMs: answer.llmMs };
+      if (answer.waitedMs !== null) request.turnTiming = { channel: 'voice', waitedMs: answer.waitedMs };
     }
     return reply.type(TWIML_CONTENT_TYPE).send(twiml);
   });

@@ -40,28 +40,28 @@ export function silenceTwiml(deps: VoiceTurnDeps, conversation: Conversation, tu
   return gatherTwiml(language, phrase(language, 'reprompt'), voiceAction(turn, { silence: silence + 1, ...inUrl(deps, conversation) }));
 }
 
-/** A turn's TwiML and how long computing it waited on the LLM; `llmMs` is null when this request computed nothing (it collected another's reply). */
+/** A turn's TwiML and how long computing it waited on model providers; `waitedMs` is null when this request computed nothing (it collected another's reply). */
 export interface TurnAnswer {
   twiml: string;
-  llmMs: number | null;
+  waitedMs: number | null;
 }
 
 async function assistantTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string, log: FastifyBaseLogger): Promise<TurnAnswer> {
   const { language } = conversation;
   const outcome = await collectTurn(deps.assistant.runTurn(conversation, text, { stream: false }));
-  const { llmMs } = outcome;
+  const { waitedMs } = outcome;
   const next = voiceAction(turn + 1, inUrl(deps, conversation));
-  if (!outcome.ok) return { twiml: gatherTwiml(language, outcome.apology, next), llmMs };
+  if (!outcome.ok) return { twiml: gatherTwiml(language, outcome.apology, next), waitedMs };
   if (outcome.actions.includes('transfer')) {
     const transfer = await takeRequestedTransfer(deps.db, conversation.id);
-    if (transfer) return { twiml: await handoverTwiml(deps, conversation, turn, transfer, outcome.reply), llmMs };
+    if (transfer) return { twiml: await handoverTwiml(deps, conversation, turn, transfer, outcome.reply), waitedMs };
   }
   if (outcome.actions.includes('end_call')) {
     // The goodbye is said whatever happens here: the call's final status schedules the summary too.
     await scheduleSummary(deps.db, conversation.id, 'settled').catch((error: unknown) => log.error({ err: error }, 'scheduling the call summary failed'));
-    return { twiml: hangupTwiml(language, outcome.reply || phrase(language, 'goodbye')), llmMs };
+    return { twiml: hangupTwiml(language, outcome.reply || phrase(language, 'goodbye')), waitedMs };
   }
-  return { twiml: gatherTwiml(language, outcome.reply || phrase(language, 'reprompt'), next), llmMs };
+  return { twiml: gatherTwiml(language, outcome.reply || phrase(language, 'reprompt'), next), waitedMs };
 }
 
 /** No LLM: the first answer is the caller's name, the second their message for a call-back. */
@@ -86,14 +86,14 @@ async function messageTakingTwiml(deps: VoiceTurnDeps, conversation: Conversatio
 
 async function computeTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string, log: FastifyBaseLogger): Promise<TurnAnswer> {
   try {
-    if (text === OPERATOR_KEY) return { twiml: await operatorKeyTwiml(deps, conversation, turn), llmMs: 0 };
+    if (text === OPERATOR_KEY) return { twiml: await operatorKeyTwiml(deps, conversation, turn), waitedMs: 0 };
     return deps.llmConfigured
       ? await assistantTwiml(deps, conversation, turn, text, log)
-      : { twiml: await messageTakingTwiml(deps, conversation, turn, text), llmMs: 0 };
+      : { twiml: await messageTakingTwiml(deps, conversation, turn, text), waitedMs: 0 };
   } catch (error) {
     log.error({ err: error, callSid: conversation.callSid, turn }, 'voice turn failed');
     const { language } = conversation;
-    return { twiml: gatherTwiml(language, apology(language, 'other'), voiceAction(turn + 1, inUrl(deps, conversation))), llmMs: 0 };
+    return { twiml: gatherTwiml(language, apology(language, 'other'), voiceAction(turn + 1, inUrl(deps, conversation))), waitedMs: 0 };
   }
 }
 
@@ -119,7 +119,7 @@ export async function answerTurn(
     void claim.then((won) => (won ? releaseReply(deps.db, key) : undefined)).catch(() => undefined);
     throw error;
   });
-  if (!claimed) return { twiml: await collectReply(deps, conversation, turn, 0, deadline), llmMs: null };
+  if (!claimed) return { twiml: await collectReply(deps, conversation, turn, 0, deadline), waitedMs: null };
 
   const work = computeTwiml(deps, conversation, turn, text, log);
   // Stored after the caller has the answer, off the turn's critical path: a retry or redirect
@@ -135,9 +135,9 @@ export async function answerTurn(
   if (answer !== null) return answer;
   log.info({ callSid: conversation.callSid, turn }, 'reply not ready in time: holding');
   // The rest of the budget was spent waiting on a turn still at the LLM: none of it is the server's own time.
-  const llmMs = performance.now() - waitStartedMs;
+  const waitedMs = performance.now() - waitStartedMs;
   const { language } = conversation;
-  return { twiml: holdingTwiml(language, phrase(language, 'holding'), voiceAction(turn, { wait: 1, ...inUrl(deps, conversation) })), llmMs };
+  return { twiml: holdingTwiml(language, phrase(language, 'holding'), voiceAction(turn, { wait: 1, ...inUrl(deps, conversation) })), waitedMs };
 }
 
 /** Fetches the reply of a turn computed elsewhere (or earlier), holding again while it is pending. */

@@ -27,7 +27,8 @@ async function collect(events: AsyncIterable<AssistantEvent>): Promise<Assistant
 function untimed(event: AssistantEvent | undefined): unknown {
   if (!event || !('llmMs' in event)) return event;
   assert.ok(event.llmMs >= 0);
-  const { llmMs: _llmMs, ...rest } = event;
+  assert.ok(event.waitedMs >= event.llmMs);
+  const { llmMs: _llmMs, waitedMs: _waitedMs, ...rest } = event;
   return rest;
 }
 
@@ -70,6 +71,29 @@ for (const provider of ['openai', 'anthropic'] as const satisfies Provider[]) {
         await db.close();
       });
       beforeEach(() => standIn.reset());
+
+      it("counts the embedding request's wait as a provider's, not the server's, where the turn had nothing else to do", async () => {
+        // A knowledge source that reports a long embedding wait, and one whose wait was over at once.
+        const reportingWait = (waitMs: number): NonNullable<AssistantDeps['knowledge']> => ({
+          deadlineMs: 5_000,
+          source: {
+            async search(_query, _language, _signal, onEmbeddingWait) {
+              const fromMs = performance.now();
+              onEmbeddingWait?.({ fromMs, toMs: fromMs + waitMs });
+              return [];
+            },
+          },
+        });
+        const conversation = await newConversation();
+        standIn.enqueue({ text: 'We open at eight.' });
+        const long = (await collect(assistant({ knowledge: reportingWait(60_000) }).runTurn(conversation, 'When do you open?'))).at(-1)!;
+        assert.equal(long.type, 'done');
+        if (long.type === 'done') assert.ok(long.waitedMs - long.llmMs > 30_000, `the reported wait is counted (${long.waitedMs - long.llmMs} ms)`);
+        standIn.enqueue({ text: 'We open at eight.' });
+        const none = (await collect(assistant({ knowledge: reportingWait(0) }).runTurn(conversation, 'When do you open?'))).at(-1)!;
+        assert.equal(none.type, 'done');
+        if (none.type === 'done') assert.equal(none.waitedMs, none.llmMs);
+      });
 
       it('answers, and stores the caller turn and the reply', async () => {
         const conversation = await newConversation();
