@@ -11,6 +11,7 @@ import { isE164, maskPhone } from '../phone.ts';
 import { VOICES } from '../twilio/twiml.ts';
 import { MAX_REPROMPTS } from '../twilio/voice-turn.ts';
 import { isBackchannel } from './backchannel.ts';
+import { createKeypadEntry } from './keypad-entry.ts';
 import { parseInbound, type HandoffData, type InboundMessage, type OutboundMessage, type SetupMessage } from './relay-messages.ts';
 
 export interface RelaySessionDeps {
@@ -46,9 +47,6 @@ const LEAVING_TOOLS = new Set(['end_call', 'transfer_to_human']);
 // Tools that wait on the database or the knowledge base: the caller hears a short phrase instead of silence.
 const SLOW_TOOLS = new Set(['search_knowledge', 'find_free_slots', 'book_appointment', 'move_appointment', 'cancel_appointment', 'list_my_appointments']);
 
-// Twilio reports keys one by one: an entry ends with # or this pause, as a turn-based <Gather> collects them.
-const KEY_PAUSE_MS = 2_000;
-
 // Twilio does not say when it has finished speaking: a reply is reckoned to take this long per character.
 const SPEECH_MS_PER_CHAR = 60;
 
@@ -67,9 +65,10 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
   // Silences in a row, and the timer that notices the next one.
   let silences = 0;
   let silenceTimer: NodeJS.Timeout | null = null;
-  // The keys of an entry still being typed.
-  let keys = '';
-  let keysTimer: NodeJS.Timeout | null = null;
+  // The keys of an entry still being typed; a whole entry is one turn.
+  const keypad = createKeypadEntry((entry) => {
+    if (!ended) answerKeys(entry);
+  });
 
   const send = (message: OutboundMessage): void => {
     if (socket.readyState === OPEN) socket.send(JSON.stringify(message));
@@ -254,22 +253,11 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
       return;
     }
     if (turn) cutOff(turn.sent);
-    if (keysTimer) clearTimeout(keysTimer);
-    if (message.digit !== '#') {
-      keys += message.digit;
-      keysTimer = setTimeout(finishKeys, KEY_PAUSE_MS);
-      return;
-    }
-    finishKeys();
+    keypad.press(message.digit);
   }
 
   /** A whole keypad entry is one turn, as in turn-based calls. */
-  function finishKeys(): void {
-    if (keysTimer) clearTimeout(keysTimer);
-    keysTimer = null;
-    const entry = keys;
-    keys = '';
-    if (entry === '' || ended) return;
+  function answerKeys(entry: string): void {
     if (entry === '0') {
       // 0 is a person, please, as in turn-based calls: the <Connect action> puts them through without asking the model.
       enqueue(async () => {
@@ -296,7 +284,7 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
   socket.on('close', () => {
     ended = true;
     heardFromCaller();
-    if (keysTimer) clearTimeout(keysTimer);
+    keypad.clear();
     // The caller hung up, or Twilio moved the call on: a reply still streaming was heard at most as far as it was sent.
     if (turn) cutOff(turn.sent);
     log.info('relay session closed');

@@ -2,8 +2,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Db } from '../../src/db/db.ts';
-import { migrate } from '../../src/db/migrate.ts';
-import { openPostgres } from '../../src/db/postgres-db.ts';
 import { knowledgeVersion } from '../../src/knowledge/documents-repo.ts';
 import { parseRealArray, parseTsvector } from '../../src/knowledge/index-row-text.ts';
 import { loadKnowledgeIndex, type KnowledgeIndex } from '../../src/knowledge/knowledge-index.ts';
@@ -11,35 +9,9 @@ import { queryTerms } from '../../src/knowledge/text-search.ts';
 import { QUALITY_QUESTIONS } from '../helpers/knowledge-quality.ts';
 import { sampleDocuments, testKnowledge } from '../helpers/knowledge.ts';
 import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
-import { createTestDatabase, pgSkip, type TestDatabase } from '../helpers/postgres.ts';
-import { openTestDb } from '../helpers/test-app.ts';
+import { databaseBackends } from '../helpers/database-backends.ts';
 
-const backends: { name: string; skip: string | false; open(): Promise<{ db: Db; drop(): Promise<void> }> }[] = [
-  {
-    name: 'PGlite',
-    skip: false,
-    async open() {
-      const db = await openTestDb();
-      return { db, drop: () => db.close() };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    skip: await pgSkip(),
-    async open() {
-      const database = (await createTestDatabase()) as TestDatabase;
-      const db = await openPostgres({ url: database.url, poolSize: 1, poolMaxOverflow: 1, poolIdleTimeoutMs: 1000, poolAcquireTimeoutMs: 2000, queryTimeoutMs: 10_000, statementTimeoutMs: 8_000 });
-      await migrate(db);
-      return {
-        db,
-        async drop() {
-          await db.close();
-          await database.drop();
-        },
-      };
-    },
-  },
-];
+const backends = databaseBackends;
 
 for (const backend of backends) {
   describe(`the knowledge index built from ${backend.name}`, { skip: backend.skip }, () => {

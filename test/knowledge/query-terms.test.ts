@@ -2,43 +2,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Db } from '../../src/db/db.ts';
-import { migrate } from '../../src/db/migrate.ts';
-import { openPostgres } from '../../src/db/postgres-db.ts';
 import { queryTerms } from '../../src/knowledge/text-search.ts';
 import { QUALITY_QUESTIONS } from '../helpers/knowledge-quality.ts';
 import { sampleDocuments, testKnowledge } from '../helpers/knowledge.ts';
-import { createTestDatabase, pgSkip, type TestDatabase } from '../helpers/postgres.ts';
-import { openTestDb } from '../helpers/test-app.ts';
+import { databaseBackends } from '../helpers/database-backends.ts';
 
 const WORD = /[\p{L}\p{N}]+/gu;
 const HYPHENATED = /[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)+/gu;
 
-const backends: { name: string; skip: string | false; open(): Promise<{ db: Db; drop(): Promise<void> }> }[] = [
-  {
-    name: 'PGlite',
-    skip: false,
-    async open() {
-      const db = await openTestDb();
-      return { db, drop: () => db.close() };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    skip: await pgSkip(),
-    async open() {
-      const database = (await createTestDatabase()) as TestDatabase;
-      const db = await openPostgres({ url: database.url, poolSize: 1, poolMaxOverflow: 1, poolIdleTimeoutMs: 1000, poolAcquireTimeoutMs: 2000, queryTimeoutMs: 10_000, statementTimeoutMs: 8_000 });
-      await migrate(db);
-      return {
-        db,
-        async drop() {
-          await db.close();
-          await database.drop();
-        },
-      };
-    },
-  },
-];
+const backends = databaseBackends;
 
 for (const backend of backends) {
   describe(`query terms against ${backend.name}'s text search`, { skip: backend.skip }, () => {

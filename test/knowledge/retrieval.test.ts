@@ -2,41 +2,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Db } from '../../src/db/db.ts';
-import { migrate } from '../../src/db/migrate.ts';
-import { openPostgres } from '../../src/db/postgres-db.ts';
 import type { Language } from '../../src/config.ts';
 import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
 import type { KnowledgeBase } from '../../src/knowledge/knowledge-base.ts';
 import { eventually, sampleDocuments, testKnowledge } from '../helpers/knowledge.ts';
-import { createTestDatabase, pgSkip, type TestDatabase } from '../helpers/postgres.ts';
-import { openTestDb } from '../helpers/test-app.ts';
+import { databaseBackends } from '../helpers/database-backends.ts';
 
-const backends: { name: string; skip: string | false; open(): Promise<{ db: Db; drop(): Promise<void> }> }[] = [
-  {
-    name: 'PGlite',
-    skip: false,
-    async open() {
-      const db = await openTestDb();
-      return { db, drop: () => db.close() };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    skip: await pgSkip(),
-    async open() {
-      const database = (await createTestDatabase()) as TestDatabase;
-      const db = await openPostgres({ url: database.url, poolSize: 1, poolMaxOverflow: 2, poolIdleTimeoutMs: 1000, poolAcquireTimeoutMs: 2000, queryTimeoutMs: 10_000, statementTimeoutMs: 8_000 });
-      await migrate(db);
-      return {
-        db,
-        async drop() {
-          await db.close();
-          await database.drop();
-        },
-      };
-    },
-  },
-];
+const backends = databaseBackends;
 
 for (const backend of backends) {
   describe(`knowledge retrieval on ${backend.name}`, { skip: backend.skip }, () => {
