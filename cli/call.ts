@@ -1,12 +1,13 @@
 // `phone-assistant call`: a voice call to a running server, played in the terminal the way Twilio would play it.
 import { maskPhone } from '../src/phone.ts';
-import { newSid, type CallSettings } from './call-settings.ts';
+import type { CallSettings } from './call-settings.ts';
 import { callRecordView } from './call-record.ts';
 import { CliError } from './cli-error.ts';
 import { openLineInput, type LineInput } from './line-input.ts';
 import { errorLine, eventLine, noteLine, sayLine } from './terminal.ts';
 import type { Verb } from './twiml.ts';
-import { fetchTwiml, postWebhook, type WebhookRequest } from './twilio-request.ts';
+import { fetchTwiml, type WebhookRequest } from './twilio-request.ts';
+import { startSimulatedCall } from './simulated-call.ts';
 
 /** What a Gather collected, as the parameters Twilio adds for it. */
 type CallerInput = Record<string, string>;
@@ -16,25 +17,10 @@ const SPEECH_CONFIDENCE = '0.92';
 type Step = { kind: 'post'; request: WebhookRequest } | { kind: 'end'; reason: 'hangup' | 'caller' };
 
 export async function runCall(settings: CallSettings): Promise<number> {
-  const callSid = newSid('CA');
-  const startedAtMs = Date.now();
-  const callParams = (status: 'ringing' | 'in-progress' | 'completed'): Record<string, string> => ({
-    CallSid: callSid,
-    AccountSid: settings.accountSid,
-    From: settings.from,
-    To: settings.to,
-    CallStatus: status,
-    Direction: 'inbound',
-    ApiVersion: '2010-04-01',
-  });
-  const hangUp = () =>
-    postWebhook(
-      {
-        url: `${settings.baseUrl}/twilio/status`,
-        params: { ...callParams('completed'), CallDuration: String(Math.round((Date.now() - startedAtMs) / 1000)) },
-      },
-      settings,
-    );
+  const call = startSimulatedCall(settings);
+  const { callSid } = call;
+  const callParams = call.params;
+  const hangUp = call.reportEnded;
 
   const incoming = new URL(`${settings.baseUrl}/twilio/incoming`);
   if (settings.language) incoming.searchParams.set('language', settings.language);

@@ -12,6 +12,7 @@ import { findRelayConnect, type RelayConnect } from './relay-connect.ts';
 import { errorLine, eventLine, noteLine, sayLine } from './terminal.ts';
 import { parseTwiml } from './twiml.ts';
 import { postWebhook } from './twilio-request.ts';
+import { startSimulatedCall } from './simulated-call.ts';
 
 type SessionEnd = { kind: 'caller' } | { kind: 'end'; handoffData: string } | { kind: 'closed' };
 
@@ -31,22 +32,10 @@ interface Streaming {
 }
 
 export async function runRelayCall(settings: CallSettings): Promise<number> {
-  const callSid = newSid('CA');
-  const startedAtMs = Date.now();
-  const callParams = (status: 'ringing' | 'in-progress' | 'completed'): Record<string, string> => ({
-    CallSid: callSid,
-    AccountSid: settings.accountSid,
-    From: settings.from,
-    To: settings.to,
-    CallStatus: status,
-    Direction: 'inbound',
-    ApiVersion: '2010-04-01',
-  });
-  const hangUp = () =>
-    postWebhook(
-      { url: `${settings.baseUrl}/twilio/status`, params: { ...callParams('completed'), CallDuration: String(Math.round((Date.now() - startedAtMs) / 1000)) } },
-      settings,
-    );
+  const call = startSimulatedCall(settings);
+  const { callSid } = call;
+  const callParams = call.params;
+  const hangUp = call.reportEnded;
 
   const incoming = new URL(`${settings.baseUrl}/twilio/incoming`);
   incoming.searchParams.set('mode', 'relay');
