@@ -6,7 +6,7 @@ import type { Language } from '../config.ts';
 import type { ModelMessage } from 'ai';
 import { appendMessages, type Conversation, type StoredMessage } from '../db/conversations-repo.ts';
 import type { Db } from '../db/db.ts';
-import { openVoiceTurn, storeVoiceTurn, type TurnContext } from '../db/turn-repo.ts';
+import { openVoiceTurn, storeVoiceTurn, type OpenedVoiceTurn, type TurnContext } from '../db/turn-repo.ts';
 import { completeReply, releaseReply, waitForReply } from '../db/webhook-replies-repo.ts';
 import { scheduleSummary } from '../jobs/summaries.ts';
 import { takeRequestedTransfer } from '../db/transfers-repo.ts';
@@ -153,18 +153,25 @@ export interface CallIdentity {
  * Answers turn `turn` with the caller's `text`. One statement finds (or opens) the call, claims
  * the turn and reads what it needs; the first request for a turn computes the reply, and a retry
  * of it waits for that reply. When the reply is not ready by the deadline the caller hears a
- * holding phrase and Twilio is redirected to collect it. A database that does not answer in time
- * rejects with the deadline's error, for the route's apology.
+ * holding phrase and Twilio is redirected to collect it. A database that does not answer that
+ * statement in time gets the caller an apology and a fresh turn to say it again in.
  */
 export async function answerTurn(deps: VoiceTurnDeps, call: CallIdentity, turn: number, text: string, log: FastifyBaseLogger, deadline: Deadline): Promise<TurnAnswer> {
   const key = turnKey(call.callSid, turn);
   const opening = openVoiceTurn(deps.db, { ...call, replyKey: key, historyLimit: deps.assistant.historyLimit });
-  const opened = await deadline.race(opening).catch((error: unknown) => {
-    // The caller is asked to say it again: a claim that lands after that must not make the
-    // repeated words wait for a turn nobody computes.
+  let opened: OpenedVoiceTurn;
+  try {
+    opened = await deadline.race(opening);
+  } catch (error) {
+    // The statement may still claim the turn: a late answer is seen (and its claim given up),
+    // but one the client stopped waiting for can commit unseen once a stalled server resumes.
+    // Either way nobody computes this turn, so the caller says it again as the next one, which
+    // no such claim can hold up.
     void opening.then((late) => (late.claimed ? releaseReply(deps.db, key) : undefined)).catch(() => undefined);
-    throw error;
-  });
+    log.error({ err: error }, 'voice turn not claimed: the database did not answer');
+    const { language } = call;
+    return { twiml: gatherTwiml(language, apology(language, 'other'), voiceAction(turn + 1, callLanguage(language, deps.defaultLanguage))), waitedMs: null };
+  }
   const { conversation, claimed, context } = opened;
   if (!claimed) return { twiml: await collectReply(deps, conversation, turn, 0, deadline), waitedMs: null };
 
