@@ -11,7 +11,7 @@ export function inStatementSpan<T>(sql: string, run: () => Promise<T>): Promise<
     `pglite.query:${operation}`,
     {
       kind: SpanKind.CLIENT,
-      attributes: { 'db.system': 'postgresql', 'db.system.name': 'postgresql', 'db.operation.name': operation, 'db.statement': sql, 'db.query.text': sql },
+      attributes: { 'db.system.name': 'postgresql', 'db.operation.name': operation, 'db.query.text': sql },
     },
     run,
   );

@@ -72,8 +72,8 @@ describe('tracing on PGlite (http/protobuf)', () => {
     const statements = trace.filter((span) => span.name.startsWith('pglite.query:'));
     assert.ok(statements.length >= 3, 'the turn reads and writes the conversation');
     for (const statement of statements) {
-      assert.equal(statement.attributes['db.system'], 'postgresql');
-      assert.match(String(statement.attributes['db.statement']), /^\s*(SELECT|INSERT|UPDATE|WITH|DELETE)/i);
+      assert.equal(statement.attributes['db.system.name'], 'postgresql');
+      assert.match(String(statement.attributes['db.query.text']), /^\s*(SELECT|INSERT|UPDATE|WITH|DELETE)/i);
     }
     assert.equal(childrenOf(trace, root).filter((span) => span.name === 'knowledge.retrieve').length, 1);
 
