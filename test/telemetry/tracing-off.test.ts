@@ -1,5 +1,6 @@
 // Without an OTLP endpoint (or with OTEL_SDK_DISABLED=true) the server loads nothing of the OpenTelemetry SDK, sends nothing, and logs no trace ids.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { killAndWait } from '../helpers/child-processes.ts';
@@ -51,6 +52,13 @@ describe('tracing off', () => {
       assert.doesNotMatch(server.output(), /"trace_id"/);
     });
   }
+
+  it('is started by npm start and by the container with the --import hook these tests use', () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const scripts = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    assert.match(scripts['start']!, /^exec node --env-file-if-exists=\.env --import \.\/src\/telemetry\/register\.ts src\/server\.ts$/);
+    assert.match(readFileSync(path.join(root, 'deploy/Dockerfile'), 'utf8'), /^CMD \["node", "--import", "\.\/src\/telemetry\/register\.ts", "src\/server\.ts"\]$/m);
+  });
 
   it('with an endpoint, the same check sees the SDK load (the check itself works)', async () => {
     const server = await startTracedServer({ DATA_DIR: dataDir('on'), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, [RECORD_LOADS]);

@@ -121,7 +121,13 @@ describe('tracing on PGlite (http/protobuf)', () => {
     assert.equal(twilioRest.messages().length, 1);
   });
 
-  it('exports no caller number or words, in any span name, attribute or event', () => {
+  it('exports no caller number or words, in any span name, attribute or event', async () => {
+    // Query strings too: a search for a customer by number, and a knowledge search for the caller's words.
+    const headers = { authorization: `Bearer ${API_KEY}` };
+    assert.equal((await fetch(`${server.url}/v1/customers?search=${encodeURIComponent(MARKER_NUMBER)}`, { headers })).status, 200);
+    assert.equal((await fetch(`${server.url}/v1/knowledge/search?q=${encodeURIComponent(MARKER_WORDS)}`, { headers })).status, 200);
+    const searches = await waitForTrace(receiver.spans, 'GET /v1/knowledge/search', () => true);
+    assert.equal(searches.find((span) => span.parentSpanId === '')!.attributes['url.query'], 'q=REDACTED');
     assert.ok(receiver.spans.length > 20);
     assertNoMarkers(receiver.spans);
     assert.ok(receiver.spans.every((span) => span.traceId.length === 32));
