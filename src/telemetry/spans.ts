@@ -17,7 +17,8 @@ export interface SpanOptions {
   parent?: 'new trace' | Context;
 }
 
-export async function inSpan<T>(name: string, options: SpanOptions, work: () => Promise<T>): Promise<T> {
+/** Runs `work` in a span of its own; with tracing off, just runs it (no promise of its own, no context lookup). */
+export function inSpan<T>(name: string, options: SpanOptions, work: () => Promise<T>): Promise<T> {
   if (!tracingStarted()) return work();
   const parent = options.parent === 'new trace' ? ROOT_CONTEXT : (options.parent ?? context.active());
   if (options.parent === undefined && trace.getSpan(parent) === undefined) return work();

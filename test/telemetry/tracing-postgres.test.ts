@@ -1,4 +1,4 @@
-// Traces of a server on PostgreSQL, exported as http/json: a voice turn with the pg instrumentation's statements, and a relay prompt
+// Traces of a server on PostgreSQL and Redis, exported as http/json: a voice turn with the pg and ioredis instrumentations' spans, and a relay prompt
 // (a WebSocket message, no HTTP request of its own) as one trace each; no caller's number or words in any span.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -6,13 +6,14 @@ import { killAndWait } from '../helpers/child-processes.ts';
 import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
 import { PhoneCall } from '../helpers/phone-call.ts';
 import { createTestDatabase, pgSkip, type TestDatabase } from '../helpers/postgres.ts';
+import { LOCAL_REDIS_URL, localRedisSkip } from '../helpers/redis.ts';
 import { openRelay } from '../helpers/relay-client.ts';
 import type { ServerProcess } from '../helpers/server-process.ts';
 import { TEST_TWILIO_TOKEN } from '../helpers/twilio-client.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';
 import { assertNoMarkers, childrenOf, dataDir, isUnder, MARKER_NUMBER, MARKER_WORDS, startTracedServer, waitForTrace } from './traced-server.ts';
 
-const skip = await pgSkip();
+const skip = (await pgSkip()) || (await localRedisSkip());
 const SERVER = 2;
 const CLIENT = 3;
 
@@ -37,6 +38,8 @@ describe('tracing on PostgreSQL (http/json)', { skip }, () => {
       OPENAI_MODEL: 'stand-in-model',
       TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN,
       VOICE_MODE: 'relay',
+      // The per-caller rate limit, whose keys hold the caller's number.
+      REDIS_URL: LOCAL_REDIS_URL,
       OUTBOX_POLL_INTERVAL_MS: '3600000',
       // The signal-specific variables win over the general ones, as the specification says.
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1',
@@ -51,7 +54,7 @@ describe('tracing on PostgreSQL (http/json)', { skip }, () => {
     await database?.drop();
   });
 
-  it("makes a voice turn one trace, with the pg instrumentation's statements under the webhook", async () => {
+  it("makes a voice turn one trace, with the pg instrumentation's statements and the rate limit's Redis commands under the webhook", async () => {
     const call = new PhoneCall(server.url, MARKER_NUMBER);
     await call.start();
     standIn.enqueue({ text: 'We open at eight.' });
@@ -65,6 +68,8 @@ describe('tracing on PostgreSQL (http/json)', { skip }, () => {
       assert.ok(isUnder(trace, statement, root));
       assert.equal(statement.attributes['db.system.name'], 'postgresql');
     }
+    const redis = trace.filter((span) => span.attributes['db.system.name'] === 'redis');
+    assert.ok(redis.length > 0 && redis.every((span) => isUnder(trace, span, root)), 'the rate limit asked Redis');
     assert.ok(receiver.contentTypes.every((type) => type === 'application/json'));
   });
 

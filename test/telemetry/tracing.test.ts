@@ -1,5 +1,6 @@
 // Traces of a server on PGlite, exported as http/protobuf to a loopback receiver: a voice turn, an SMS and a /v1/text turn with a
-// tool call each make one trace of the expected shape, the model's request carries its traceparent, and no caller's number or words reach a span.
+// tool call each make one trace of the expected shape, the model's request carries its traceparent, log lines carry their trace,
+// and no caller's number or words reach a span.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { killAndWait } from '../helpers/child-processes.ts';
@@ -87,6 +88,10 @@ describe('tracing on PGlite (http/protobuf)', () => {
     assert.match(String(request.attributes['url.full']), /\/v1\/chat\/completions$/);
     assert.equal(standIn.requests.at(-1)!.headers['traceparent'], `00-${root.traceId}-${request.spanId}-01`);
     assert.ok(receiver.contentTypes.every((type) => type === 'application/x-protobuf'));
+    // A log line leads to its trace: the request's line carries the trace's id and a span of it.
+    const logged = server.output().split('\n').filter((line) => line.includes(`"trace_id":"${root.traceId}"`) && line.includes('"route":"/twilio/voice"'));
+    assert.equal(logged.length, 1);
+    assert.ok(trace.some((span) => logged[0]!.includes(`"span_id":"${span.spanId}"`)));
   });
 
   it('makes an SMS one trace', async () => {
