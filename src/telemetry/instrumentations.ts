@@ -15,7 +15,7 @@ export const ESM_INSTRUMENTED_MODULES = ['pg', 'ioredis', 'pino'] as const;
  * A query string with every value replaced: a search for a customer by number (`?search=+1…`), a knowledge search's
  * words or a feed token must not reach a span, and which parameters a route takes is not this module's to know.
  */
-export function redactQueryValues(query: string): string {
+function redactQueryValues(query: string): string {
   const params = new URLSearchParams(query);
   return [...params.keys()].map((name) => `${encodeURIComponent(name)}=REDACTED`).join('&');
 }
