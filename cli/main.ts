@@ -44,6 +44,8 @@ async function run(command: Command): Promise<number | 'serving'> {
       process.stdout.write(HELP);
       return 0;
     case 'serve':
+      // Tracing first, when an OTLP endpoint asks for it, as npm start's --import does: the server's modules must load after it.
+      await import('../src/telemetry/register.ts');
       // The server module starts itself on import, and owns the process from there (signals, exit codes).
       await import('../src/server.ts');
       return 'serving';

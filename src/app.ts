@@ -28,6 +28,7 @@ import { OWNER_SMS_JOB, WEBHOOK_JOB } from './jobs/business-events.ts';
 import { ownerSmsHandler } from './jobs/owner-sms.ts';
 import { SMS_SEND_JOB, smsSendHandler } from './jobs/outgoing-sms.ts';
 import { webhookHandler } from './jobs/webhook-delivery.ts';
+import { nameServerSpansByRoute } from './telemetry/route-span-name.ts';
 import { SUMMARY_JOB, summaryHandler } from './jobs/summaries.ts';
 import { createLanguageModel } from './llm/provider.ts';
 import { createKnowledgeBase, type KnowledgeBase } from './knowledge/knowledge-base.ts';
@@ -88,6 +89,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(fastify);
+  nameServerSpansByRoute(fastify);
   // Before every route: the OpenAPI document only lists routes added after it.
   await registerOpenApi(fastify);
   const inFlight = new Set<Promise<unknown>>();

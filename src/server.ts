@@ -7,6 +7,7 @@ import { openDb } from './db/open-db.ts';
 import { announceServerUrl, DataDirLockedError } from './db/data-dir-lock.ts';
 import { createLogger } from './ops/logger.ts';
 import { shutdownOnSignals } from './ops/shutdown.ts';
+import { flushTracing } from './telemetry/state.ts';
 import { ProfileError } from './profile.ts';
 import { describeDatabaseFailure, describeListenFailure, StartupError } from './startup-errors.ts';
 import { VERSION } from './version.ts';
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
   const close = async () => {
     await fastify.close();
     await db.close();
+    // The last turns' spans are still in the batch: sent before the process exits (nothing to do with tracing off).
+    await flushTracing();
   };
 
   if (!config.llm) logger.warn('no LLM configured: set OPENAI_API_KEY (or OPENAI_BASE_URL) or ANTHROPIC_API_KEY for the assistant to answer');

@@ -1,5 +1,5 @@
 // The assistant engine: one caller turn in, a stream of events out, whatever the transport.
-import { generateText, stepCountIs, streamText, type LanguageModel, type ModelMessage, type ToolSet } from 'ai';
+import { generateText, stepCountIs, streamText, type LanguageModel, type ModelMessage, type TelemetrySettings, type ToolSet } from 'ai';
 import type { Logger } from 'pino';
 import { wellFormedDeep, wellFormedText } from '../clean-text.ts';
 import type { Db } from '../db/db.ts';
@@ -8,6 +8,7 @@ import { readTurnContext, type TurnContext } from '../db/turn-repo.ts';
 import { classifyLlmError, summarizeLlmError } from '../llm/errors.ts';
 import type { Profile } from '../profile.ts';
 import type { BookingNotifier } from '../booking/booking-notifier.ts';
+import { modelTelemetry } from '../telemetry/model-telemetry.ts';
 import { trimHistory } from './history.ts';
 import { passagesWithin, renderPassages, retrievalQuery, type KnowledgeSource } from './knowledge-context.ts';
 import { apology, type FailureCause } from './phrases.ts';
@@ -153,6 +154,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       // The SDK backs off 2 s before a retry: a caller is better served by a prompt apology.
       maxRetries: 0,
       abortSignal: options.signal ? AbortSignal.any([deadline, options.signal]) : deadline,
+      experimental_telemetry: modelTelemetry('assistant-turn'),
     };
     const startedMs = performance.now();
     // Time spent waiting on the model (and the tools it runs), so the server's own share of a turn can be measured.
@@ -226,6 +228,7 @@ interface TurnRequest {
   stopWhen: ReturnType<typeof stepCountIs>;
   maxRetries: number;
   abortSignal: AbortSignal;
+  experimental_telemetry: TelemetrySettings;
 }
 type ModelEvents = AsyncGenerator<AssistantEvent, ModelMessage[]>;
 

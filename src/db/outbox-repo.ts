@@ -1,4 +1,5 @@
 // The outbox: durable jobs claimed with FOR UPDATE SKIP LOCKED, so two instances never run one job at once; finished ones deleted after a while.
+import { currentTraceparent } from '../telemetry/spans.ts';
 import type { Queryable } from './db.ts';
 
 export interface OutboxJob {
@@ -7,6 +8,8 @@ export interface OutboxJob {
   payload: unknown;
   attempts: number;
   createdAt: Date;
+  /** The trace of the work that enqueued it, continued when the job runs; null when tracing was off. */
+  traceparent: string | null;
 }
 
 interface OutboxRow {
@@ -15,9 +18,10 @@ interface OutboxRow {
   payload: unknown;
   attempts: number;
   created_at: Date;
+  traceparent: string | null;
 }
 
-const toJob = (row: OutboxRow): OutboxJob => ({ id: row.id, kind: row.kind, payload: row.payload, attempts: row.attempts, createdAt: row.created_at });
+const toJob = (row: OutboxRow): OutboxJob => ({ id: row.id, kind: row.kind, payload: row.payload, attempts: row.attempts, createdAt: row.created_at, traceparent: row.traceparent });
 
 export interface NewOutboxJob {
   kind: string;
@@ -33,17 +37,17 @@ export interface NewOutboxJob {
 
 /** Adds a job; returns its id (the pending job's own when the key was taken). */
 export async function enqueueJob(db: Queryable, job: NewOutboxJob): Promise<string> {
-  const params = [job.kind, JSON.stringify(job.payload), job.dedupKey?.key ?? null, job.delayMs ?? 0];
+  const params = [job.kind, JSON.stringify(job.payload), job.dedupKey?.key ?? null, job.delayMs ?? 0, currentTraceparent()];
   if (!job.dedupKey) {
     const { rows } = await db.query<{ id: string }>(
-      `INSERT INTO outbox_jobs (kind, payload, dedup_key, run_at) VALUES ($1, $2::jsonb, $3, now() + $4::int * interval '1 millisecond') RETURNING id`,
+      `INSERT INTO outbox_jobs (kind, payload, dedup_key, run_at, traceparent) VALUES ($1, $2::jsonb, $3, now() + $4::int * interval '1 millisecond', $5) RETURNING id`,
       params,
     );
     return rows[0]!.id;
   }
   const pick = job.dedupKey.onConflict === 'postpone' ? 'greatest' : 'least';
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO outbox_jobs (kind, payload, dedup_key, run_at) VALUES ($1, $2::jsonb, $3, now() + $4::int * interval '1 millisecond')
+    `INSERT INTO outbox_jobs (kind, payload, dedup_key, run_at, traceparent) VALUES ($1, $2::jsonb, $3, now() + $4::int * interval '1 millisecond', $5)
      ON CONFLICT (dedup_key) WHERE done_at IS NULL AND failed_at IS NULL
      DO UPDATE SET run_at = ${pick}(outbox_jobs.run_at, excluded.run_at)
      RETURNING id`,
@@ -66,7 +70,7 @@ export async function claimJobs(db: Queryable, limit: number, leaseMs: number): 
        ORDER BY run_at LIMIT $1
        FOR UPDATE SKIP LOCKED
      )
-     RETURNING id, kind, payload, attempts, created_at`,
+     RETURNING id, kind, payload, attempts, created_at, traceparent`,
     [limit, leaseMs],
   );
   return rows.map(toJob);

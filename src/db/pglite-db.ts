@@ -2,6 +2,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { PGlite } from '@electric-sql/pglite';
 import type { Transaction } from '@electric-sql/pglite';
+import { inStatementSpan } from '../telemetry/statement-span.ts';
 import type { Db, Queryable } from './db.ts';
 import { DATE_OID, INT8_OID, parseDate, parseInt8 } from './value-types.ts';
 
@@ -40,7 +41,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
   return {
     kind: 'pglite',
     query<Row extends object>(sql: string, params?: readonly unknown[]) {
-      return queued(() => runQuery<Row>(pglite, sql, params));
+      return queued(() => inStatementSpan(sql, () => runQuery<Row>(pglite, sql, params)));
     },
     transaction<T>(work: (tx: Queryable) => Promise<T>) {
       return queued(() => pglite.transaction((tx) => insideTransaction.run(true, () => work(wrapTransaction(tx)))));
@@ -53,7 +54,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
 function wrapTransaction(tx: Transaction): Queryable {
   return {
     query<Row extends object>(sql: string, params?: readonly unknown[]) {
-      return runQuery<Row>(tx, sql, params);
+      return inStatementSpan(sql, () => runQuery<Row>(tx, sql, params));
     },
   };
 }

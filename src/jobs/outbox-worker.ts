@@ -2,6 +2,8 @@
 import type { Logger } from 'pino';
 import { DbUnavailableError, type Db } from '../db/db.ts';
 import { claimJobs, completeJob, deleteFinishedJobs, failJob, type OutboxJob } from '../db/outbox-repo.ts';
+import { SpanKind } from '@opentelemetry/api';
+import { inSpan, storedTraceContext } from '../telemetry/spans.ts';
 
 /**
  * Does a job's work; throws to have it retried, or PermanentJobError when a retry cannot help.
@@ -82,7 +84,8 @@ export function startOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     const handler = deps.handlers[job.kind];
     try {
       if (!handler) throw new PermanentJobError(`no handler for jobs of kind ${job.kind}`);
-      await handler(job, stopping.signal);
+      // A span in the trace of the turn that enqueued the job: a webhook's delivery shows beside the call it reports.
+      await inSpan(`outbox ${job.kind}`, { kind: SpanKind.CONSUMER, parent: storedTraceContext(job.traceparent), attributes: { 'outbox.job.kind': job.kind, 'outbox.job.attempt': job.attempts } }, () => handler(job, stopping.signal));
       await completeJob(db, job.id);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

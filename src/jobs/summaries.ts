@@ -11,6 +11,7 @@ import { listTransfers } from '../db/transfers-repo.ts';
 import { summarizeLlmError } from '../llm/errors.ts';
 import { enqueueEvent } from './business-events.ts';
 import type { JobHandler } from './outbox-worker.ts';
+import { modelTelemetry } from '../telemetry/model-telemetry.ts';
 
 export const SUMMARY_JOB = 'summary';
 
@@ -80,6 +81,7 @@ async function summarize(deps: SummaryDeps, transcript: string, signal: AbortSig
     output: Output.object({ schema: summarySchema }),
     maxRetries: 0,
     abortSignal: AbortSignal.any([signal, AbortSignal.timeout(SUMMARY_TIMEOUT_MS)]),
+    experimental_telemetry: modelTelemetry('conversation-summary'),
   });
   return result.output;
 }

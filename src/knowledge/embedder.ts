@@ -1,6 +1,7 @@
 // Embeddings through the AI SDK from an OpenAI-compatible /v1/embeddings endpoint, normalised to unit length.
 import { createOpenAI } from '@ai-sdk/openai';
 import { embed, embedMany, type EmbeddingModel } from 'ai';
+import { modelTelemetry } from '../telemetry/model-telemetry.ts';
 
 export interface EmbeddingConfig {
   model: string;
@@ -60,7 +61,7 @@ export function createEmbedder(config: EmbeddingConfig, observer?: EmbeddingObse
     },
     async embedQuery(text, signal) {
       // No retries: a turn waiting on a caller cannot afford the SDK's back-off.
-      const { embedding } = await observed(1, () => embed({ model, value: text, abortSignal: signal, maxRetries: 0 }));
+      const { embedding } = await observed(1, () => embed({ model, value: text, abortSignal: signal, maxRetries: 0, experimental_telemetry: modelTelemetry('knowledge-query') }));
       return normalise(embedding);
     },
   };

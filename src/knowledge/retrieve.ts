@@ -7,6 +7,7 @@ import type { Embedder } from './embedder.ts';
 import { loadKnowledgeIndex, type KnowledgeIndex } from './knowledge-index.ts';
 import { queryTerms } from './text-search.ts';
 import type { VectorStore } from './vector-store.ts';
+import { inSpan } from '../telemetry/spans.ts';
 
 export interface SearchResult extends Passage {
   /** Reciprocal-rank-fusion score: higher is better; comparable within one search only. */
@@ -73,17 +74,24 @@ export function createRetriever(deps: RetrieveDeps): Retriever {
     }
   }
 
+  async function searchIndex(query: string, language: Language, limit: number, signal?: AbortSignal, onEmbeddingWait?: (wait: { fromMs: number; toMs: number }) => void): Promise<SearchResult[]> {
+    const index = await current.get();
+    if (index.passages.length === 0) return [];
+    const candidates = Math.max(MIN_CANDIDATES, limit * CANDIDATES_PER_RESULT);
+    // The embedding request goes out first; the full-text ranking runs while it is on its way.
+    const vector = deps.embedder && index.hasVectors ? deps.embedder.embedQuery(query, signal) : null;
+    // Handled in vectorHits; this only keeps a failure that comes before then from counting as unhandled.
+    vector?.catch(() => {});
+    const text = index.text.search(queryTerms(language, query), candidates).map((hit) => index.passages[hit.row]!);
+    return fuse(text, vector ? await vectorHits(index, vector, candidates, signal, onEmbeddingWait) : [], limit);
+  }
+
   return {
-    async search(query, language, limit, signal, onEmbeddingWait) {
-      const index = await current.get();
-      if (index.passages.length === 0) return [];
-      const candidates = Math.max(MIN_CANDIDATES, limit * CANDIDATES_PER_RESULT);
-      // The embedding request goes out first; the full-text ranking runs while it is on its way.
-      const vector = deps.embedder && index.hasVectors ? deps.embedder.embedQuery(query, signal) : null;
-      // Handled in vectorHits; this only keeps a failure that comes before then from counting as unhandled.
-      vector?.catch(() => {});
-      const text = index.text.search(queryTerms(language, query), candidates).map((hit) => index.passages[hit.row]!);
-      return fuse(text, vector ? await vectorHits(index, vector, candidates, signal, onEmbeddingWait) : [], limit);
+    search(query, language, limit, signal, onEmbeddingWait) {
+      // The query is the caller's words: the span says only its language and how many passages were asked for.
+      return inSpan('knowledge.retrieve', { attributes: { 'knowledge.language': language, 'knowledge.limit': limit } }, () =>
+        searchIndex(query, language, limit, signal, onEmbeddingWait),
+      );
     },
     changed() {
       current.changed();

@@ -1,4 +1,5 @@
 // One ConversationRelay session: the caller's words in, the model's tokens out as they come, barge-in cut to what was heard.
+import { SpanKind } from '@opentelemetry/api';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Assistant } from '../assistant/engine.ts';
 import { apology, phrase } from '../assistant/phrases.ts';
@@ -8,6 +9,7 @@ import { loadRecentMessages, setConversationLanguage, type Conversation } from '
 import type { Db } from '../db/db.ts';
 import { storeInterruptedTurn, truncateLastReply } from '../db/heard-replies-repo.ts';
 import { isE164, maskPhone } from '../phone.ts';
+import { inSpan } from '../telemetry/spans.ts';
 import { VOICES } from '../twilio/twiml.ts';
 import { MAX_REPROMPTS } from '../twilio/voice-turn.ts';
 import { isBackchannel } from './backchannel.ts';
@@ -73,8 +75,9 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
   const send = (message: OutboundMessage): void => {
     if (socket.readyState === OPEN) socket.send(JSON.stringify(message));
   };
-  const enqueue = (work: () => Promise<void>): void => {
-    const next = queue.then(work).catch((error: unknown) => log.error({ err: error }, 'relay session step failed'));
+  // Each step a message starts is a trace of its own, as a webhook request is: `step` names it (never the caller's words).
+  const enqueue = (step: string, work: () => Promise<void>): void => {
+    const next = queue.then(() => inSpan(step, { kind: SpanKind.SERVER, parent: 'new trace' }, work)).catch((error: unknown) => log.error({ err: error }, 'relay session step failed'));
     queue = next;
     deps.inFlight.add(next);
     void next.finally(() => deps.inFlight.delete(next));
@@ -211,7 +214,7 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
   function handle(message: InboundMessage): void {
     if (message.type === 'setup') {
       if (setupSeen) log.warn('second setup message ignored');
-      else enqueue(() => start(message));
+      else enqueue('relay setup', () => start(message));
       setupSeen = true;
       return;
     }
@@ -229,7 +232,7 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
       if (turn) cutOff(heard);
       // Streamed whole already (and stored): the stored reply is cut instead.
       else {
-        enqueue(async () => void (conversation && (await truncateLastReply(deps.db, conversation.id, heard))));
+        enqueue('relay interrupt', async () => void (conversation && (await truncateLastReply(deps.db, conversation.id, heard))));
         listenAfter('');
       }
       return;
@@ -246,7 +249,7 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
       const text = message.voicePrompt;
       const spoken = languageOfLocale(message.lang);
       log.debug({ speech: text }, 'caller turn');
-      enqueue(async () => {
+      enqueue('relay prompt', async () => {
         await followLanguage(spoken);
         await answer(text);
       });
@@ -260,7 +263,7 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
   function answerKeys(entry: string): void {
     if (entry === '0') {
       // 0 is a person, please, as in turn-based calls: the <Connect action> puts them through without asking the model.
-      enqueue(async () => {
+      enqueue('relay operator', async () => {
         if (ended) return;
         ended = true;
         const handoff: HandoffData = { reason: 'operator', say: false };
@@ -270,7 +273,7 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
       return;
     }
     const pressed = `[keypad] ${entry}`;
-    enqueue(() => answer(pressed));
+    enqueue('relay keypad', () => answer(pressed));
   }
 
   socket.on('message', (data, isBinary) => {
