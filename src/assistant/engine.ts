@@ -24,7 +24,9 @@ export type AssistantEvent =
   | { type: 'tool-error'; name: string; error: unknown }
   // llmMs: waiting on the LLM (and the tools it ran); waitedMs: that and the embedding request's wait, so the server's own time is the rest.
   | { type: 'failed'; cause: FailureCause; apology: string; llmMs: number; waitedMs: number }
-  | { type: 'done'; reply: string; actions: AssistantAction[]; llmMs: number; waitedMs: number };
+  | { type: 'done'; reply: string; actions: AssistantAction[]; llmMs: number; waitedMs: number }
+  /** The transport aborted the turn through its signal (the caller interrupted): nothing is stored, nothing failed. */
+  | { type: 'withdrawn'; llmMs: number; waitedMs: number };
 
 export interface AssistantDeps {
   db: Db;
@@ -47,8 +49,12 @@ export interface AssistantDeps {
   now?: () => Date;
 }
 
-/** How a turn ended: `ok`, the failure the caller heard an apology for, `error` (it threw) or `abandoned` (its consumer stopped early). */
-export type TurnReportOutcome = 'ok' | FailureCause | 'error' | 'abandoned';
+/**
+ * How a turn ended: `ok`, the failure the caller heard an apology for, `error` (it threw),
+ * `abandoned` (its consumer stopped early) or `withdrawn` (its consumer aborted it through its
+ * signal: a caller talking over the reply is no failure of the model).
+ */
+export type TurnReportOutcome = 'ok' | FailureCause | 'error' | 'abandoned' | 'withdrawn';
 
 export interface TurnReport {
   channel: Channel;
@@ -168,6 +174,12 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       }
       responseMessages = next.value;
     } catch (error) {
+      // The transport's own abort is no failure to apologise for or to count against the model.
+      if (options.signal?.aborted && !deadline.aborted) {
+        log.debug({ elapsedMs: Math.round(performance.now() - startedMs) }, 'turn withdrawn by its transport');
+        yield { type: 'withdrawn', llmMs, waitedMs: llmMs + embeddingMs };
+        return;
+      }
       const cause = classifyLlmError(error, deadline.aborted);
       log.warn({ cause, error: summarizeLlmError(error), elapsedMs: Math.round(performance.now() - startedMs) }, 'LLM turn failed');
       // Nothing of the turn is stored: the history stays as it was before the caller spoke.
@@ -198,8 +210,8 @@ function observeTurns(runTurn: Assistant['runTurn'], observer: TurnObserver): As
     let llmMs = 0;
     try {
       for await (const event of runTurn(conversation, text, options)) {
-        if (event.type === 'done' || event.type === 'failed') {
-          outcome = event.type === 'done' ? 'ok' : event.cause;
+        if (event.type === 'done' || event.type === 'failed' || event.type === 'withdrawn') {
+          outcome = event.type === 'done' ? 'ok' : event.type === 'withdrawn' ? 'withdrawn' : event.cause;
           llmMs = event.llmMs;
         }
         yield event;
