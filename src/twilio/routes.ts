@@ -44,7 +44,7 @@ export async function registerTwilioRoutes(app: FastifyInstance, config: Readonl
       return reply.type(TWIML_CONTENT_TYPE).send(gatherTwiml(language, apology(language, 'other'), action));
     });
     registerVoiceRoutes(scope, { ...deps, voiceMode: config.voiceMode, urls });
-    registerDialEndedRoute(scope, deps);
+    registerDialEndedRoute(scope, { ...deps, urls });
     registerRelayEndedRoute(scope, { ...deps, urls });
     registerStatusRoute(scope, deps);
     registerSmsRoute(scope, deps);

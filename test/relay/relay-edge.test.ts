@@ -164,6 +164,38 @@ describe('a relay call handed over to a person', () => {
     assert.deepEqual(heard.says, ['Putting you through now.']);
     assert.match(heard.raw, /<Dial [^>]*>\+421905123456<\/Dial>/);
   });
+
+  it('comes back into a new relay session when the person does not answer, with the apology said and stored', async () => {
+    const call = new PhoneCall(server.url);
+    await call.start();
+    const relay = await openRelay(server.url);
+    relay.setup(call.sid);
+    standIn.enqueue({ toolCalls: [{ name: 'transfer_to_human', input: { reason: 'asked for a person' } }] }, { text: 'Putting you through now.' });
+    relay.prompt('Can I talk to a person?');
+    const end = await relay.waitFor((frame) => frame.type === 'end');
+    relay.close();
+    const dial = parseTwiml((await call.post('/twilio/relay-ended', { SessionStatus: 'ended', HandoffData: end.handoffData ?? '' })).text);
+    const action = /<Dial [^>]*action="([^"]*)"/.exec(dial.raw)?.[1]?.replaceAll('&amp;', '&');
+    assert.ok(action, 'the dial has an action');
+
+    const back = parseTwiml((await call.post(action, { DialCallStatus: 'no-answer', DialCallDuration: '0' })).text);
+    assert.equal(back.gatherAction, null, 'not a turn-based <Gather>');
+    assert.match(back.raw, /<Connect action="\/twilio\/relay-ended" method="POST"><ConversationRelay url="ws:\/\/127\.0\.0\.1:\d+\/twilio\/relay"/);
+    assert.equal(/welcomeGreeting="([^"]*)"/.exec(back.raw)?.[1]?.replaceAll('&apos;', "'"), phrase('en', 'transfer_failed'));
+
+    const again = await openRelay(server.url);
+    again.setup(call.sid);
+    standIn.enqueue({ text: 'Of course, what is the message?' });
+    again.prompt('Then take a message, please.');
+    assert.equal(await again.reply(), 'Of course, what is the message?');
+    again.close();
+    assert.deepEqual((await texts(server.db, call.sid)).slice(-4), [
+      ['assistant', 'Putting you through now.'],
+      ['assistant', phrase('en', 'transfer_failed')],
+      ['user', 'Then take a message, please.'],
+      ['assistant', 'Of course, what is the message?'],
+    ]);
+  });
 });
 
 describe('a relay caller pressing 0', () => {
