@@ -19,7 +19,7 @@ export interface RelayEndedDeps extends HandoverDeps {
   urls: TwilioUrlOptions;
 }
 
-const handoffSchema = z.object({ reason: z.enum(['end_call', 'transfer', 'operator', 'silence']), say: z.boolean() });
+const handoffSchema = z.object({ reason: z.enum(['end_call', 'transfer', 'operator', 'silence', 'moved']), say: z.boolean() });
 
 const relayEndedSchema = incomingCallSchema.extend({
   SessionStatus: z.string().max(64).optional(),
@@ -80,11 +80,13 @@ export function registerRelayEndedRoute(app: FastifyInstance, deps: RelayEndedDe
         return send(await handoverTwiml(deps, conversation, (await countReplies(deps.db, conversation.id)) + 1, transfer, said, relaySocketUrlFor(request, deps.urls)));
       }
     }
-    // The session dropped without saying why (our process died, the socket broke): a new session
-    // on whichever instance takes this request continues the conversation from the database.
+    // The session was handed on by a process shutting down, or dropped without saying why (our process
+    // died, the socket broke): a new session on whichever instance takes this request continues the
+    // conversation from the database.
     const greeting = reconnectedPhrase(language);
     await appendMessages(deps.db, conversation.id, [{ role: 'assistant', content: [{ type: 'text', text: greeting }] }]);
-    log.warn({ errorCode: request.body.ErrorCode }, 'relay session dropped: reconnecting the caller');
+    if (handoff?.reason === 'moved') log.info('relay session handed on by an instance shutting down: reconnecting the caller');
+    else log.warn({ errorCode: request.body.ErrorCode }, 'relay session dropped: reconnecting the caller');
     const socketUrl = relaySocketUrlFor(request, deps.urls);
     return send(relayTwiml({ socketUrl, language, welcomeGreeting: greeting }));
   });
