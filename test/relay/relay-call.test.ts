@@ -237,6 +237,25 @@ describe('a streamed call (ConversationRelay)', () => {
     assert.equal((await findCallConversation(server.db, call.sid))?.language, 'sk');
   });
 
+  it('switches language when the model asks for it through its tool: the relay is told before the reply in it', async () => {
+    const { call, relay } = await startCall();
+    standIn.enqueue({ toolCalls: [{ name: 'switch_language', input: { language: 'sk' } }] }, { text: 'Samozrejme, hovorme po slovensky.' });
+    relay.prompt('Can we speak Slovak, please?');
+    assert.equal(await relay.reply(), 'Samozrejme, hovorme po slovensky.');
+    const switched = relay.frames.findIndex((frame) => frame.type === 'language');
+    assert.deepEqual(relay.frames[switched], { type: 'language', ttsLanguage: 'sk-SK', transcriptionLanguage: 'sk-SK' });
+    assert.ok(switched < relay.frames.findIndex((frame) => frame.type === 'text'), 'told before the first word in Slovak');
+    assert.equal((await findCallConversation(server.db, call.sid))?.language, 'sk');
+    // The next turn's instructions are in Slovak.
+    const from = relay.frames.length;
+    standIn.enqueue({ text: 'Otvárame o ôsmej.' });
+    relay.prompt('Kedy otvárate?', 'sk-SK');
+    assert.equal(await relay.reply(from), 'Otvárame o ôsmej.');
+    assert.equal(relay.frames.slice(from).filter((frame) => frame.type === 'language').length, 0);
+    const system = (standIn.requests.at(-1)?.body['messages'] as { role: string; content: unknown }[])[0];
+    assert.match(String(system?.content), /slovensky|slovenčin/i);
+  });
+
   it('ends the session with end_call and the action URL says the goodbye and hangs up', async () => {
     const { call, relay } = await startCall();
     standIn.enqueue({ toolCalls: [{ name: 'end_call', input: {} }] }, { text: 'Goodbye, have a nice day!' });
