@@ -25,7 +25,7 @@ export type AssistantEvent =
   // llmMs: waiting on the LLM (and the tools it ran); waitedMs: that and the embedding request's wait, so the server's own time is the rest.
   | { type: 'failed'; cause: FailureCause; apology: string; llmMs: number; waitedMs: number }
   | { type: 'done'; reply: string; actions: AssistantAction[]; llmMs: number; waitedMs: number }
-  /** The transport aborted the turn through its signal (the caller interrupted): nothing is stored, nothing failed. */
+  /** The transport aborted the turn with TurnWithdrawn (the caller interrupted): nothing is stored, nothing failed. */
   | { type: 'withdrawn'; llmMs: number; waitedMs: number };
 
 export interface AssistantDeps {
@@ -51,8 +51,8 @@ export interface AssistantDeps {
 
 /**
  * How a turn ended: `ok`, the failure the caller heard an apology for, `error` (it threw),
- * `abandoned` (its consumer stopped early) or `withdrawn` (its consumer aborted it through its
- * signal: a caller talking over the reply is no failure of the model).
+ * `abandoned` (its consumer stopped early) or `withdrawn` (its consumer aborted it with
+ * TurnWithdrawn: a caller talking over the reply is no failure of the model).
  */
 export type TurnReportOutcome = 'ok' | FailureCause | 'error' | 'abandoned' | 'withdrawn';
 
@@ -67,8 +67,16 @@ export interface TurnObserver {
   turnFinished(report: TurnReport): void;
 }
 
+/**
+ * The abort reason a transport gives when the caller cut the turn short (talked over the reply):
+ * the turn is then `withdrawn`, not failed. Any other abort (a webhook's budget) is a failure.
+ */
+export class TurnWithdrawn extends Error {
+  override name = 'TurnWithdrawn';
+}
+
 export interface TurnOptions {
-  /** Aborted when the transport no longer wants the answer (caller hung up, client left). */
+  /** Aborted when the transport no longer wants the answer (caller hung up, client left); see TurnWithdrawn. */
   signal?: AbortSignal;
   /**
    * false for transports that use the whole reply at once (webhooks, JSON): one plain response
@@ -174,8 +182,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       }
       responseMessages = next.value;
     } catch (error) {
-      // The transport's own abort is no failure to apologise for or to count against the model.
-      if (options.signal?.aborted && !deadline.aborted) {
+      // The caller's own interruption is no failure to apologise for or to count against the model.
+      if (options.signal?.reason instanceof TurnWithdrawn && !deadline.aborted) {
         log.debug({ elapsedMs: Math.round(performance.now() - startedMs) }, 'turn withdrawn by its transport');
         yield { type: 'withdrawn', llmMs, waitedMs: llmMs + embeddingMs };
         return;

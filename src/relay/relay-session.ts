@@ -1,6 +1,6 @@
 // One ConversationRelay session: the caller's words in, the model's tokens out as they come, barge-in cut to what was heard.
 import type { FastifyBaseLogger } from 'fastify';
-import type { Assistant } from '../assistant/engine.ts';
+import { TurnWithdrawn, type Assistant } from '../assistant/engine.ts';
 import { phrase } from '../assistant/phrases.ts';
 import { LANGUAGES, type Language } from '../config.ts';
 import { findCallConversation, openCallConversation } from '../db/calls-repo.ts';
@@ -117,7 +117,7 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
     speakingUntil = performance.now();
     if (!turn || turn.heard !== null) return;
     turn.heard = heard.trim();
-    turn.controller.abort();
+    turn.controller.abort(new TurnWithdrawn('the caller cut the reply short'));
   };
 
   async function start(setup: SetupMessage): Promise<void> {
