@@ -3,6 +3,7 @@ import { generateText, stepCountIs, streamText, type LanguageModel, type ModelMe
 import type { Logger } from 'pino';
 import { recordContact } from '../booking/customers-repo.ts';
 import { wellFormedDeep, wellFormedText } from '../clean-text.ts';
+import type { Language } from '../config.ts';
 import type { Db } from '../db/db.ts';
 import { appendMessages, loadRecentMessages, type Channel, type Conversation } from '../db/conversations-repo.ts';
 import { classifyLlmError, summarizeLlmError } from '../llm/errors.ts';
@@ -24,7 +25,8 @@ export type AssistantEvent =
   | { type: 'tool-error'; name: string; error: unknown }
   // llmMs: waiting on the LLM (and the tools it ran); waitedMs: that and the embedding request's wait, so the server's own time is the rest.
   | { type: 'failed'; cause: FailureCause; apology: string; llmMs: number; waitedMs: number }
-  | { type: 'done'; reply: string; actions: AssistantAction[]; llmMs: number; waitedMs: number }
+  // language: the conversation's at the end of the turn (the model may have switched it), which the reply is in.
+  | { type: 'done'; reply: string; actions: AssistantAction[]; language: Language; llmMs: number; waitedMs: number }
   /** The transport aborted the turn with TurnWithdrawn (the caller interrupted): nothing is stored, nothing failed. */
   | { type: 'withdrawn'; llmMs: number; waitedMs: number };
 
@@ -136,6 +138,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const messages = [...history, userMessage];
     const passages = found ? renderPassages(found) : undefined;
     const actions: AssistantAction[] = [];
+    let language = conversation.language;
     const context: ToolContext = {
       db: deps.db,
       conversation,
@@ -145,6 +148,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       now: deps.now ?? (() => new Date()),
       ...(deps.bookingNotifier ? { bookingNotifier: deps.bookingNotifier } : {}),
       requestAction: (action) => actions.push(action),
+      switchLanguage: (switched) => (language = switched),
     };
     const deadline = AbortSignal.timeout(deps.turnTimeoutMs);
     const request: TurnRequest = {
@@ -198,7 +202,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     // cannot carry them, so the turn is stored and handed on only as well-formed text.
     await appendMessages(deps.db, conversation.id, wellFormedDeep([userMessage, ...responseMessages]));
     log.debug({ elapsedMs: Math.round(performance.now() - startedMs), actions }, 'turn complete');
-    yield { type: 'done', reply: wellFormedText(reply).trim(), actions, llmMs, waitedMs: llmMs + embeddingMs };
+    yield { type: 'done', reply: wellFormedText(reply).trim(), actions, language, llmMs, waitedMs: llmMs + embeddingMs };
   }
 
   return { runTurn: deps.observer ? observeTurns(runTurn, deps.observer) : runTurn };
@@ -283,13 +287,13 @@ async function* generateTurn(request: TurnRequest): ModelEvents {
 }
 
 export type TurnOutcome =
-  | { ok: true; reply: string; actions: AssistantAction[]; waitedMs: number }
+  | { ok: true; reply: string; actions: AssistantAction[]; language: Language; waitedMs: number }
   | { ok: false; cause: FailureCause; apology: string; waitedMs: number };
 
 /** For transports that answer once the turn is over (webhooks, JSON): the turn's outcome. */
 export async function collectTurn(events: AsyncIterable<AssistantEvent>): Promise<TurnOutcome> {
   for await (const event of events) {
-    if (event.type === 'done') return { ok: true, reply: event.reply, actions: event.actions, waitedMs: event.waitedMs };
+    if (event.type === 'done') return { ok: true, reply: event.reply, actions: event.actions, language: event.language, waitedMs: event.waitedMs };
     if (event.type === 'failed') return { ok: false, cause: event.cause, apology: event.apology, waitedMs: event.waitedMs };
   }
   throw new Error('assistant turn ended without an outcome');

@@ -46,9 +46,11 @@ export interface TurnAnswer {
   waitedMs: number | null;
 }
 
-async function assistantTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string, log: FastifyBaseLogger): Promise<TurnAnswer> {
+async function assistantTwiml(deps: VoiceTurnDeps, before: Conversation, turn: number, text: string, log: FastifyBaseLogger): Promise<TurnAnswer> {
+  const outcome = await collectTurn(deps.assistant.runTurn(before, text, { stream: false }));
+  // The reply is said, and the next turn heard, in the language the model may have switched to.
+  const conversation = outcome.ok ? { ...before, language: outcome.language } : before;
   const { language } = conversation;
-  const outcome = await collectTurn(deps.assistant.runTurn(conversation, text, { stream: false }));
   const { waitedMs } = outcome;
   const next = voiceAction(turn + 1, inUrl(deps, conversation));
   if (!outcome.ok) return { twiml: gatherTwiml(language, outcome.apology, next), waitedMs };

@@ -256,6 +256,17 @@ describe('a streamed call (ConversationRelay)', () => {
     assert.match(String(system?.content), /slovensky|slovenčin/i);
   });
 
+  it('says the reply after a switch through the tool in the new language in a turn-based call too', async () => {
+    const call = new PhoneCall(server.url);
+    const greeting = await call.start('/twilio/incoming?mode=gather');
+    standIn.enqueue({ toolCalls: [{ name: 'switch_language', input: { language: 'sk' } }] }, { text: 'Samozrejme, hovorme po slovensky.' });
+    const heard = await call.say(greeting.gatherAction!, 'Can we speak Slovak, please?');
+    assert.deepEqual(heard.says, ['Samozrejme, hovorme po slovensky.']);
+    assert.match(heard.voice ?? '', /sk-SK/);
+    assert.equal(heard.gatherLanguage, 'sk-SK');
+    assert.equal((await findCallConversation(server.db, call.sid))?.language, 'sk');
+  });
+
   it('ends the session with end_call and the action URL says the goodbye and hangs up', async () => {
     const { call, relay } = await startCall();
     standIn.enqueue({ toolCalls: [{ name: 'end_call', input: {} }] }, { text: 'Goodbye, have a nice day!' });

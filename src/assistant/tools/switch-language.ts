@@ -15,6 +15,7 @@ export const switchLanguage = defineTool({
   async execute(input, context) {
     // Stored at once, so the transport speaks it from this reply on and the next turn's prompt is in it.
     await setConversationLanguage(context.db, context.conversation.id, input.language);
+    context.switchLanguage(input.language);
     return { language: input.language, instruction: `Answer in ${NAMES[input.language]} from now on.` };
   },
 });
