@@ -179,6 +179,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     spool,
     authToken: await resolveTwilioAuthToken(config, logger),
     limitCaller: rateLimits.caller,
+    limitCallerTurn: rateLimits.callerTurn,
   });
 
   const appointmentsDeps = { db, timeZone: profile.timezone, businessName: profile.name, calendarFeedToken: config.calendarFeedToken };

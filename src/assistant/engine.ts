@@ -2,6 +2,7 @@
 import { generateText, stepCountIs, streamText, type LanguageModel, type ModelMessage, type TelemetrySettings, type ToolSet } from 'ai';
 import type { Logger } from 'pino';
 import { wellFormedDeep, wellFormedText } from '../clean-text.ts';
+import type { Language } from '../config.ts';
 import type { Db } from '../db/db.ts';
 import { appendMessages, type Channel, type Conversation } from '../db/conversations-repo.ts';
 import { readTurnContext, type TurnContext } from '../db/turn-repo.ts';
@@ -24,8 +25,10 @@ export type AssistantEvent =
   | { type: 'tool-error'; name: string; error: unknown }
   // llmMs: waiting on the LLM (and the tools it ran); waitedMs: that and the embedding request's wait, so the server's own time is the rest.
   | { type: 'failed'; cause: FailureCause; apology: string; llmMs: number; waitedMs: number }
-  /** `messages`: the turn as stored (or, with `store: false`, as the transport is to store it). */
-  | { type: 'done'; reply: string; actions: AssistantAction[]; messages: ModelMessage[]; llmMs: number; waitedMs: number };
+  /** `messages`: the turn as stored (or, with `store: false`, as the transport is to store it); language: the conversation's at the end of the turn (the model may have switched it), which the reply is in. */
+  | { type: 'done'; reply: string; actions: AssistantAction[]; messages: ModelMessage[]; language: Language; llmMs: number; waitedMs: number }
+  /** The transport aborted the turn with TurnWithdrawn (the caller interrupted): nothing is stored, nothing failed. */
+  | { type: 'withdrawn'; llmMs: number; waitedMs: number };
 
 export interface AssistantDeps {
   db: Db;
@@ -48,8 +51,12 @@ export interface AssistantDeps {
   now?: () => Date;
 }
 
-/** How a turn ended: `ok`, the failure the caller heard an apology for, `error` (it threw) or `abandoned` (its consumer stopped early). */
-export type TurnReportOutcome = 'ok' | FailureCause | 'error' | 'abandoned';
+/**
+ * How a turn ended: `ok`, the failure the caller heard an apology for, `error` (it threw),
+ * `abandoned` (its consumer stopped early) or `withdrawn` (its consumer aborted it with
+ * TurnWithdrawn: a caller talking over the reply is no failure of the model).
+ */
+export type TurnReportOutcome = 'ok' | FailureCause | 'error' | 'abandoned' | 'withdrawn';
 
 export interface TurnReport {
   channel: Channel;
@@ -62,8 +69,16 @@ export interface TurnObserver {
   turnFinished(report: TurnReport): void;
 }
 
+/**
+ * The abort reason a transport gives when the caller cut the turn short (talked over the reply):
+ * the turn is then `withdrawn`, not failed. Any other abort (a webhook's budget) is a failure.
+ */
+export class TurnWithdrawn extends Error {
+  override name = 'TurnWithdrawn';
+}
+
 export interface TurnOptions {
-  /** Aborted when the transport no longer wants the answer (caller hung up, client left). */
+  /** Aborted when the transport no longer wants the answer (caller hung up, client left); see TurnWithdrawn. */
   signal?: AbortSignal;
   /**
    * false for transports that use the whole reply at once (webhooks, JSON): one plain response
@@ -133,6 +148,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const messages = [...history, userMessage];
     const passages = found ? renderPassages(found) : undefined;
     const actions: AssistantAction[] = [];
+    let language = conversation.language;
     const context: ToolContext = {
       db: deps.db,
       conversation,
@@ -142,6 +158,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       now: deps.now ?? (() => new Date()),
       ...(deps.bookingNotifier ? { bookingNotifier: deps.bookingNotifier } : {}),
       requestAction: (action) => actions.push(action),
+      switchLanguage: (switched) => (language = switched),
     };
     const deadline = AbortSignal.timeout(deps.turnTimeoutMs);
     const request: TurnRequest = {
@@ -180,6 +197,12 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       }
       responseMessages = next.value;
     } catch (error) {
+      // The caller's own interruption is no failure to apologise for or to count against the model.
+      if (options.signal?.reason instanceof TurnWithdrawn && !deadline.aborted) {
+        log.debug({ elapsedMs: Math.round(performance.now() - startedMs) }, 'turn withdrawn by its transport');
+        yield { type: 'withdrawn', llmMs, waitedMs: llmMs + embeddingMs };
+        return;
+      }
       const cause = classifyLlmError(error, deadline.aborted);
       log.warn({ cause, error: summarizeLlmError(error), elapsedMs: Math.round(performance.now() - startedMs) }, 'LLM turn failed');
       // Nothing of the turn is stored: the history stays as it was before the caller spoke.
@@ -191,7 +214,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const turnMessages = wellFormedDeep([userMessage, ...responseMessages]);
     if (options.store !== false) await appendMessages(deps.db, conversation.id, turnMessages);
     log.debug({ elapsedMs: Math.round(performance.now() - startedMs), actions }, 'turn complete');
-    yield { type: 'done', reply: wellFormedText(reply).trim(), actions, messages: turnMessages, llmMs, waitedMs: llmMs + embeddingMs };
+    yield { type: 'done', reply: wellFormedText(reply).trim(), actions, messages: turnMessages, language, llmMs, waitedMs: llmMs + embeddingMs };
   }
 
   return { runTurn: deps.observer ? observeTurns(runTurn, deps.observer) : runTurn, historyLimit };
@@ -204,8 +227,8 @@ function observeTurns(runTurn: Assistant['runTurn'], observer: TurnObserver): As
     let llmMs = 0;
     try {
       for await (const event of runTurn(conversation, text, options)) {
-        if (event.type === 'done' || event.type === 'failed') {
-          outcome = event.type === 'done' ? 'ok' : event.cause;
+        if (event.type === 'done' || event.type === 'failed' || event.type === 'withdrawn') {
+          outcome = event.type === 'done' ? 'ok' : event.type === 'withdrawn' ? 'withdrawn' : event.cause;
           llmMs = event.llmMs;
         }
         yield event;
@@ -270,13 +293,13 @@ async function* generateTurn(request: TurnRequest): ModelEvents {
 }
 
 export type TurnOutcome =
-  | { ok: true; reply: string; actions: AssistantAction[]; messages: ModelMessage[]; waitedMs: number }
+  | { ok: true; reply: string; actions: AssistantAction[]; messages: ModelMessage[]; language: Language; waitedMs: number }
   | { ok: false; cause: FailureCause; apology: string; waitedMs: number };
 
 /** For transports that answer once the turn is over (webhooks, JSON): the turn's outcome. */
 export async function collectTurn(events: AsyncIterable<AssistantEvent>): Promise<TurnOutcome> {
   for await (const event of events) {
-    if (event.type === 'done') return { ok: true, reply: event.reply, actions: event.actions, messages: event.messages, waitedMs: event.waitedMs };
+    if (event.type === 'done') return { ok: true, reply: event.reply, actions: event.actions, messages: event.messages, language: event.language, waitedMs: event.waitedMs };
     if (event.type === 'failed') return { ok: false, cause: event.cause, apology: event.apology, waitedMs: event.waitedMs };
   }
   throw new Error('assistant turn ended without an outcome');

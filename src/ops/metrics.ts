@@ -62,7 +62,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   });
   const turns = new Counter({
     name: `${PREFIX}turns_total`,
-    help: 'Assistant turns by channel and outcome (ok, or the failure cause)',
+    help: 'Assistant turns by channel and outcome (ok, the failure cause, or withdrawn when the caller interrupted)',
     labelNames: ['channel', 'outcome'] as const,
     registers,
   });
@@ -160,8 +160,8 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     },
     turnFinished(report: TurnReport) {
       turns.inc({ channel: report.channel, outcome: report.outcome });
-      // Only turns that reached the model say something about it.
-      if (report.outcome === 'unavailable' || report.outcome === 'error' || report.outcome === 'abandoned') return;
+      // Only turns that reached the model and heard it out say something about it (a withdrawn one was cut by its caller).
+      if (report.outcome === 'unavailable' || report.outcome === 'error' || report.outcome === 'abandoned' || report.outcome === 'withdrawn') return;
       llmDuration.observe({ provider, outcome: report.outcome }, report.llmMs / 1000);
       if (report.outcome !== 'ok') llmFailures.inc({ provider, cause: report.outcome });
     },

@@ -17,6 +17,8 @@ export interface RateLimitOptions {
 export interface RateLimits {
   /** Counts a caller's turn or message; true when the caller's budget for the minute is spent. */
   caller(request: FastifyRequest): Promise<boolean>;
+  /** The same count for a turn that came without a webhook (a relay socket's prompt): by number, or by call when it is withheld. */
+  callerTurn(caller: string | null, callSid: string): Promise<boolean>;
   /** An onRequest hook for /v1: 429 with Retry-After once the client's budget for the minute is spent. */
   api(request: FastifyRequest, reply: FastifyReply): Promise<void>;
   /** Counts a dashboard sign-in attempt by address; limited past SIGN_IN_PER_MINUTE in a minute. */
@@ -92,12 +94,15 @@ export async function registerRateLimits(app: FastifyInstance, config: Readonly<
   const api = await createLimiter(app, { ...common, scope: 'api', max: config.rateLimits.apiPerMinute, keyGenerator: apiClientKey });
   const signIn = await createLimiter(app, { ...common, scope: 'sign-in', max: SIGN_IN_PER_MINUTE, keyGenerator: (request) => `ip:${request.ip}` });
 
+  const limitCaller = async (request: FastifyRequest) => {
+    const { limited } = await caller(request);
+    if (limited) onLimited('caller');
+    return limited;
+  };
   return {
-    async caller(request) {
-      const { limited } = await caller(request);
-      if (limited) onLimited('caller');
-      return limited;
-    },
+    caller: limitCaller,
+    // The limiter reads a request: this one carries what a webhook's would (the key's fields, a route without settings).
+    callerTurn: (from, callSid) => limitCaller({ body: { From: from ?? undefined, CallSid: callSid }, routeOptions: { config: {} } } as unknown as FastifyRequest),
     async api(request, reply) {
       const { limited, retryAfterSeconds } = await api(request);
       if (!limited) return;

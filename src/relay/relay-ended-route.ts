@@ -10,16 +10,16 @@ import { countReplies } from '../db/webhook-replies-repo.ts';
 import { scheduleSummary } from '../jobs/summaries.ts';
 import { handoverTwiml, operatorKeyTwiml, type HandoverDeps } from '../twilio/handover.ts';
 import { incomingCallSchema } from '../twilio/payloads.ts';
-import { twilioRequestUrl, type TwilioUrlOptions } from '../twilio/signature.ts';
+import type { TwilioUrlOptions } from '../twilio/signature.ts';
 import { endTwiml, hangupTwiml, TWIML_CONTENT_TYPE } from '../twilio/twiml.ts';
 import { reconnectedPhrase } from './relay-phrases.ts';
-import { RELAY_ENDED_PATH, relaySocketUrl, relayTwiml } from './relay-twiml.ts';
+import { RELAY_ENDED_PATH, relaySocketUrlFor, relayTwiml } from './relay-twiml.ts';
 
 export interface RelayEndedDeps extends HandoverDeps {
   urls: TwilioUrlOptions;
 }
 
-const handoffSchema = z.object({ reason: z.enum(['end_call', 'transfer', 'operator', 'silence']), say: z.boolean() });
+const handoffSchema = z.object({ reason: z.enum(['end_call', 'transfer', 'operator', 'silence', 'moved']), say: z.boolean() });
 
 const relayEndedSchema = incomingCallSchema.extend({
   SessionStatus: z.string().max(64).optional(),
@@ -44,11 +44,6 @@ function parseHandoff(raw: string | undefined): z.infer<typeof handoffSchema> | 
 async function lastReply(deps: RelayEndedDeps, conversation: Conversation): Promise<string> {
   const [last] = await loadRecentMessages(deps.db, conversation.id, 1);
   return last?.message.role === 'assistant' ? last.text : '';
-}
-
-/** Everything before `/twilio/relay-ended` in the URL Twilio called: where the new socket is too. */
-function publicBase(url: string): string {
-  return url.slice(0, url.indexOf(RELAY_ENDED_PATH));
 }
 
 export function registerRelayEndedRoute(app: FastifyInstance, deps: RelayEndedDeps): void {
@@ -76,21 +71,23 @@ export function registerRelayEndedRoute(app: FastifyInstance, deps: RelayEndedDe
     }
     if (handoff?.reason === 'operator') {
       log.info('caller pressed 0 in a relay call');
-      return send(await operatorKeyTwiml(deps, conversation, (await countReplies(deps.db, conversation.id)) + 1));
+      return send(await operatorKeyTwiml(deps, conversation, (await countReplies(deps.db, conversation.id)) + 1, relaySocketUrlFor(request, deps.urls)));
     }
     if (handoff?.reason === 'transfer') {
       const transfer = await takeRequestedTransfer(deps.db, conversation.id);
       if (transfer) {
         log.info('relay call handed over');
-        return send(await handoverTwiml(deps, conversation, (await countReplies(deps.db, conversation.id)) + 1, transfer, said));
+        return send(await handoverTwiml(deps, conversation, (await countReplies(deps.db, conversation.id)) + 1, transfer, said, relaySocketUrlFor(request, deps.urls)));
       }
     }
-    // The session dropped without saying why (our process died, the socket broke): a new session
-    // on whichever instance takes this request continues the conversation from the database.
+    // The session was handed on by a process shutting down, or dropped without saying why (our process
+    // died, the socket broke): a new session on whichever instance takes this request continues the
+    // conversation from the database.
     const greeting = reconnectedPhrase(language);
     await appendMessages(deps.db, conversation.id, [{ role: 'assistant', content: [{ type: 'text', text: greeting }] }]);
-    log.warn({ errorCode: request.body.ErrorCode }, 'relay session dropped: reconnecting the caller');
-    const socketUrl = relaySocketUrl(publicBase(twilioRequestUrl(request, deps.urls)));
+    if (handoff?.reason === 'moved') log.info('relay session handed on by an instance shutting down: reconnecting the caller');
+    else log.warn({ errorCode: request.body.ErrorCode }, 'relay session dropped: reconnecting the caller');
+    const socketUrl = relaySocketUrlFor(request, deps.urls);
     return send(relayTwiml({ socketUrl, language, welcomeGreeting: greeting }));
   });
 }

@@ -66,8 +66,8 @@ export type OutboundMessage =
 
 /** What the session hands to the <Connect action> route through Twilio when it ends the session itself. */
 export interface HandoffData {
-  /** end_call or transfer_to_human by the model, or the caller pressing 0 for a person. */
-  reason: 'end_call' | 'transfer' | 'operator' | 'silence';
+  /** end_call or transfer_to_human by the model, the caller pressing 0 for a person, silence, or our process shutting down (`moved`). */
+  reason: 'end_call' | 'transfer' | 'operator' | 'silence' | 'moved';
   /** The final words were held back from the stream, for the action's TwiML to say before hanging up or dialling. */
   say: boolean;
 }

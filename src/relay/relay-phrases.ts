@@ -12,3 +12,15 @@ const RECONNECTED: Record<Language, string> = {
 export function reconnectedPhrase(language: Language): string {
   return RECONNECTED[language];
 }
+
+const MOVING: Record<Language, string> = {
+  en: 'One moment, please.',
+  ru: 'Одну минуту, пожалуйста.',
+  uk: 'Хвилинку, будь ласка.',
+  sk: 'Moment, prosím.',
+};
+
+/** Said before a session is handed on because its process is shutting down; the next instance picks the call up. */
+export function movingPhrase(language: Language): string {
+  return MOVING[language];
+}

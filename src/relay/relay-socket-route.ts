@@ -3,7 +3,12 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isTwilioSignatureValid, twilioRequestUrl, type TwilioSignatureOptions } from '../twilio/signature.ts';
 import { RELAY_SOCKET_PATH } from './relay-twiml.ts';
-import { runRelaySession, type RelaySessionDeps } from './relay-session.ts';
+import { runRelaySession, type RelaySession, type RelaySessionDeps } from './relay-session.ts';
+
+export interface RelaySocketDeps extends RelaySessionDeps {
+  /** On shutdown, how long sessions have to finish their reply and hand the call on (half of SHUTDOWN_TIMEOUT_MS). */
+  leaveWithinMs: number;
+}
 
 // Twilio's frames are small JSON texts; anything near this is not from Twilio.
 const MAX_FRAME_BYTES = 64 * 1024;
@@ -33,12 +38,26 @@ function verifyUpgrade(options: TwilioSignatureOptions): (request: FastifyReques
   };
 }
 
-export async function registerRelaySocket(app: FastifyInstance, signing: TwilioSignatureOptions, deps: RelaySessionDeps): Promise<void> {
+export async function registerRelaySocket(app: FastifyInstance, signing: TwilioSignatureOptions, deps: RelaySocketDeps): Promise<void> {
+  const sessions = new Set<RelaySession>();
   await app.register(async (scope) => {
-    await scope.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
+    await scope.register(websocket, {
+      options: { maxPayload: MAX_FRAME_BYTES },
+      // In place of the plugin's own, which closes every socket at once: callers in a session are
+      // handed on first (the <Connect action> reaches another instance), then the sockets close.
+      async preClose(this: FastifyInstance) {
+        const deadlineMs = performance.now() + deps.leaveWithinMs;
+        await Promise.allSettled([...sessions].map((session) => session.leave(deadlineMs)));
+        for (const client of this.websocketServer.clients) client.close();
+        // Settles only once every client has gone: not waited for, as the plugin's own does not.
+        this.websocketServer.close();
+      },
+    });
     scope.addHook('onRequest', verifyUpgrade(signing));
     scope.get(RELAY_SOCKET_PATH, { websocket: true }, (socket, request) => {
-      runRelaySession(socket, deps, request.log);
+      const session = runRelaySession(socket, deps, request.log);
+      sessions.add(session);
+      socket.on('close', () => sessions.delete(session));
     });
   });
 }

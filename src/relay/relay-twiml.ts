@@ -1,7 +1,9 @@
 // TwiML that hands a call to ConversationRelay: <Connect action> around <ConversationRelay> with every language's voice.
+import type { FastifyRequest } from 'fastify';
 import twilio from 'twilio';
 import { wellFormedText } from '../clean-text.ts';
 import { LANGUAGES, type Language } from '../config.ts';
+import { twilioRequestUrl, type TwilioUrlOptions } from '../twilio/signature.ts';
 import { VOICES } from '../twilio/twiml.ts';
 
 const { VoiceResponse } = twilio.twiml;
@@ -54,4 +56,10 @@ export function relayTwiml(options: RelayTwimlOptions): string {
 /** The public URL of the relay socket: the base Twilio calls us at, with ws(s) for http(s). */
 export function relaySocketUrl(publicBaseUrl: string): string {
   return publicBaseUrl.replace(/^http(s?):\/\//i, 'ws$1://').replace(/\/+$/, '') + RELAY_SOCKET_PATH;
+}
+
+/** The relay socket's public URL for a webhook Twilio called: everything before `/twilio/` in that URL is the base they share. */
+export function relaySocketUrlFor(request: FastifyRequest, urls: TwilioUrlOptions): string {
+  const url = twilioRequestUrl(request, urls);
+  return relaySocketUrl(url.slice(0, url.indexOf('/twilio/')));
 }

@@ -13,7 +13,9 @@ import { enqueueEvent } from '../jobs/business-events.ts';
 import { scheduleSummary } from '../jobs/summaries.ts';
 import type { Profile } from '../profile.ts';
 import { startDeadline } from './deadline.ts';
+import { relaySocketUrlFor, relayTwiml } from '../relay/relay-twiml.ts';
 import { dialEndedSchema } from './payloads.ts';
+import type { TwilioUrlOptions } from './signature.ts';
 import { dialTwiml, endTwiml, gatherTwiml, TWIML_CONTENT_TYPE } from './twiml.ts';
 import { callLanguage, voiceAction } from './voice-urls.ts';
 
@@ -32,9 +34,16 @@ export interface HandoverDeps {
   replyDeadlineMs: number;
 }
 
-function dialEndedAction(turn: number, transferId: string, language: Language, defaultLanguage: Language): string {
-  const query = new URLSearchParams({ turn: String(turn), transfer: transferId, ...callLanguage(language, defaultLanguage) });
+/** A streamed call's dial carries `mode=relay`, so that a caller nobody answered comes back into a relay session. */
+function dialEndedAction(turn: number, transferId: string, language: Language, defaultLanguage: Language, relay: boolean): string {
+  const query = new URLSearchParams({ turn: String(turn), transfer: transferId, ...callLanguage(language, defaultLanguage), ...(relay ? { mode: 'relay' } : {}) });
   return `/twilio/dial-ended?${query}`;
+}
+
+/** Back with the assistant after `said`: the next turn-based <Gather>, or a new relay session (`relaySocket`) for a streamed call. */
+function backToAssistant(deps: HandoverDeps, language: Language, said: string, turn: number, relaySocket: string | null): string {
+  if (relaySocket) return relayTwiml({ socketUrl: relaySocket, language, welcomeGreeting: said });
+  return gatherTwiml(language, said, voiceAction(turn, callLanguage(language, deps.defaultLanguage)));
 }
 
 function nobodyPhrase(language: Language, next: { day: Parameters<typeof describeNextOpening>[0]['day']; time: string } | null): string {
@@ -43,28 +52,28 @@ function nobodyPhrase(language: Language, next: { day: Parameters<typeof describ
 
 /**
  * The TwiML after a turn that asked for a person: ring them when someone is available (the
- * reply said first), else say when someone is and go on listening. `transfer` is the stored request.
+ * reply said first), else say when someone is and go on listening. `transfer` is the stored request;
+ * `relaySocket` is the relay's URL when the call streams, to come back to.
  */
-export async function handoverTwiml(deps: HandoverDeps, conversation: Conversation, turn: number, transfer: Transfer, reply: string): Promise<string> {
+export async function handoverTwiml(deps: HandoverDeps, conversation: Conversation, turn: number, transfer: Transfer, reply: string, relaySocket: string | null = null): Promise<string> {
   const { language } = conversation;
-  const next = voiceAction(turn + 1, callLanguage(language, deps.defaultLanguage));
   const availability = handoverAvailability(deps.profile, new Date());
   const ids = { id: transfer.id, conversationId: conversation.id };
   if (!availability.available) {
     await updateTransfer(deps.db, ids, { outcome: 'unavailable' });
-    return gatherTwiml(language, reply || nobodyPhrase(language, availability.next), next);
+    return backToAssistant(deps, language, reply || nobodyPhrase(language, availability.next), turn + 1, relaySocket);
   }
   await updateTransfer(deps.db, ids, { outcome: 'dialing' });
   return dialTwiml(language, reply || phrase(language, 'transferring'), {
     number: availability.number,
     callerId: deps.transferCallerId,
     timeoutSeconds: RING_TIMEOUT_SECONDS,
-    action: dialEndedAction(turn + 1, transfer.id, language, deps.defaultLanguage),
+    action: dialEndedAction(turn + 1, transfer.id, language, deps.defaultLanguage, relaySocket !== null),
   });
 }
 
 /** The caller pressed 0: no LLM is asked; the words said are stored for the transcript. */
-export async function operatorKeyTwiml(deps: HandoverDeps, conversation: Conversation, turn: number): Promise<string> {
+export async function operatorKeyTwiml(deps: HandoverDeps, conversation: Conversation, turn: number, relaySocket: string | null = null): Promise<string> {
   const { language } = conversation;
   const availability = handoverAvailability(deps.profile, new Date());
   const said = availability.available ? phrase(language, 'transferring') : nobodyPhrase(language, availability.next);
@@ -75,16 +84,17 @@ export async function operatorKeyTwiml(deps: HandoverDeps, conversation: Convers
     ]);
     return insertTransfer(tx, { conversationId: conversation.id, reason: 'pressed 0', outcome: 'requested' });
   });
-  return handoverTwiml(deps, conversation, turn, transfer, said);
+  return handoverTwiml(deps, conversation, turn, transfer, said, relaySocket);
 }
 
 const dialEndedQuery = z.looseObject({
   turn: z.coerce.number({ error: 'must be a turn number' }).int().min(1).max(10_000),
   transfer: z.uuid({ error: 'must be the transfer id the dial was started with' }),
   language: z.enum(LANGUAGES, { error: 'must be one of en, ru, uk, sk' }).optional(),
+  mode: z.literal('relay', { error: 'must be relay' }).optional(),
 });
 
-export function registerDialEndedRoute(app: FastifyInstance, deps: HandoverDeps): void {
+export function registerDialEndedRoute(app: FastifyInstance, deps: HandoverDeps & { urls: TwilioUrlOptions }): void {
   app.withTypeProvider<ZodTypeProvider>().post('/twilio/dial-ended', { schema: { body: dialEndedSchema, querystring: dialEndedQuery } }, async (request, reply) => {
     const deadline = startDeadline(deps.replyDeadlineMs);
     const { CallSid: callSid, From: caller, DialCallStatus: dialStatus, DialCallDuration: durationSeconds } = request.body;
@@ -125,6 +135,7 @@ export function registerDialEndedRoute(app: FastifyInstance, deps: HandoverDeps)
       }),
     );
     log.info('hand-over not answered: back to the assistant');
-    return reply.type(TWIML_CONTENT_TYPE).send(gatherTwiml(language, apologyText, voiceAction(turn, callLanguage(language, deps.defaultLanguage))));
+    const relaySocket = request.query.mode === 'relay' ? relaySocketUrlFor(request, deps.urls) : null;
+    return reply.type(TWIML_CONTENT_TYPE).send(backToAssistant(deps, language, apologyText, turn, relaySocket));
   });
 }

@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { apology } from '../assistant/phrases.ts';
 import { registerRelayEndedRoute } from '../relay/relay-ended-route.ts';
+import type { RelaySessionDeps } from '../relay/relay-session.ts';
 import { registerRelaySocket } from '../relay/relay-socket-route.ts';
 import { LANGUAGES, type Config } from '../config.ts';
 import { callerRateLimit, type CallerLimitDeps } from './caller-limit.ts';
@@ -18,6 +19,7 @@ import { callLanguage, voiceAction } from './voice-urls.ts';
 export interface TwilioDeps extends Omit<VoiceRouteDeps, 'voiceMode' | 'urls'>, SmsRouteDeps, CallerLimitDeps {
   /** null when validation is off. */
   authToken: string | null;
+  limitCallerTurn: RelaySessionDeps['limitCallerTurn'];
 }
 
 export async function registerTwilioRoutes(app: FastifyInstance, config: Readonly<Config>, deps: TwilioDeps): Promise<void> {
@@ -44,11 +46,15 @@ export async function registerTwilioRoutes(app: FastifyInstance, config: Readonl
       return reply.type(TWIML_CONTENT_TYPE).send(gatherTwiml(language, apology(language, 'other'), action));
     });
     registerVoiceRoutes(scope, { ...deps, voiceMode: config.voiceMode, urls });
-    registerDialEndedRoute(scope, deps);
+    registerDialEndedRoute(scope, { ...deps, urls });
     registerRelayEndedRoute(scope, { ...deps, urls });
     registerStatusRoute(scope, deps);
     registerSmsRoute(scope, deps);
   });
   // Outside the form-body scope: the upgrade is a GET with a signature over the wss:// URL.
-  await registerRelaySocket(app, { authToken: deps.authToken, ...urls }, { ...deps, silenceTimeoutMs: config.relaySilenceTimeoutMs });
+  await registerRelaySocket(app, { authToken: deps.authToken, ...urls }, {
+    ...deps,
+    silenceTimeoutMs: config.relaySilenceTimeoutMs,
+    leaveWithinMs: config.shutdownTimeoutMs / 2,
+  });
 }

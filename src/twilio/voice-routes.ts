@@ -9,8 +9,8 @@ import { appendMessages, type Conversation } from '../db/conversations-repo.ts';
 import { maskPhone } from '../phone.ts';
 import { countReplies } from '../db/webhook-replies-repo.ts';
 import { gatherSchema, incomingCallSchema } from './payloads.ts';
-import { relaySocketUrl, relayTwiml } from '../relay/relay-twiml.ts';
-import { twilioRequestUrl, type TwilioUrlOptions } from './signature.ts';
+import { relaySocketUrlFor, relayTwiml } from '../relay/relay-twiml.ts';
+import type { TwilioUrlOptions } from './signature.ts';
 import { gatherTwiml, TWIML_CONTENT_TYPE } from './twiml.ts';
 import { startDeadline } from './deadline.ts';
 import { answerTurn, collectReply, silenceTwiml, type VoiceTurnDeps } from './voice-turn.ts';
@@ -79,7 +79,7 @@ export function registerVoiceRoutes(app: FastifyInstance, deps: VoiceRouteDeps):
     const log = request.log.child({ callSid, phone: caller ? maskPhone(caller) : null });
     // Streaming needs a model; without one the call takes a message, turn by turn.
     const relay = (request.query.mode ?? deps.voiceMode) === 'relay' && deps.llmConfigured;
-    const relaySocket = relay ? relaySocketUrl(publicBase(twilioRequestUrl(request, deps.urls))) : null;
+    const relaySocket = relay ? relaySocketUrlFor(request, deps.urls) : null;
     let twiml: string;
     try {
       twiml = await deadline.race(startCall(deps, { callSid, caller, language }, log, relaySocket));
@@ -112,11 +112,6 @@ export function registerVoiceRoutes(app: FastifyInstance, deps: VoiceRouteDeps):
     }
     return reply.type(TWIML_CONTENT_TYPE).send(twiml);
   });
-}
-
-/** Everything before `/twilio/incoming` in the URL Twilio called: the public base the relay socket shares. */
-function publicBase(url: string): string {
-  return url.slice(0, url.indexOf('/twilio/incoming'));
 }
 
 async function findOrOpenCall(deps: VoiceRouteDeps, callSid: string, caller: string | null, language: Language): Promise<Conversation> {

@@ -53,9 +53,11 @@ interface ComputedTurn extends TurnAnswer {
   messages: ModelMessage[];
 }
 
-async function assistantTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string, context: TurnContext, log: FastifyBaseLogger): Promise<ComputedTurn> {
+async function assistantTwiml(deps: VoiceTurnDeps, before: Conversation, turn: number, text: string, context: TurnContext, log: FastifyBaseLogger): Promise<ComputedTurn> {
+  const outcome = await collectTurn(deps.assistant.runTurn(before, text, { stream: false, context, store: false }));
+  // The reply is said, and the next turn heard, in the language the model may have switched to.
+  const conversation = outcome.ok ? { ...before, language: outcome.language } : before;
   const { language } = conversation;
-  const outcome = await collectTurn(deps.assistant.runTurn(conversation, text, { stream: false, context, store: false }));
   const { waitedMs } = outcome;
   const next = voiceAction(turn + 1, inUrl(deps, conversation));
   // A failed turn leaves the history as it was before the caller spoke.

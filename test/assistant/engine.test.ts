@@ -106,7 +106,7 @@ for (const provider of ['openai', 'anthropic'] as const satisfies Provider[]) {
         const deltas = events.filter((event) => event.type === 'text-delta');
         if (streaming) assert.ok(deltas.length > 1, 'a streamed reply arrives in pieces');
         const done = events.at(-1);
-        assert.deepEqual(untimed(done), { type: 'done', reply: 'We open at eight in the morning.', actions: [] });
+        assert.deepEqual(untimed(done), { type: 'done', reply: 'We open at eight in the morning.', actions: [], language: 'en' });
         const stored = await loadRecentMessages(db, conversation.id, 10);
         assert.deepEqual(
           stored.map((row) => [row.message.role, row.text]),
@@ -158,7 +158,7 @@ for (const provider of ['openai', 'anthropic'] as const satisfies Provider[]) {
         const conversation = await newConversation();
         standIn.enqueue({ toolCalls: [{ name: 'end_call', input: {} }] }, { text: 'Goodbye!' });
         const events = await collect(assistant().runTurn(conversation, 'That is all, bye.'));
-        assert.deepEqual(untimed(events.at(-1)), { type: 'done', reply: 'Goodbye!', actions: ['end_call'] });
+        assert.deepEqual(untimed(events.at(-1)), { type: 'done', reply: 'Goodbye!', actions: ['end_call'], language: 'en' });
       });
 
       const failures = [

@@ -50,6 +50,10 @@ export interface RecordedRequest {
   stream: boolean;
   /** The client went away before the answer was complete (an aborted request). */
   closedEarly: boolean;
+  /** When the request arrived (performance.now()), for benchmarks that split a latency at the model. */
+  receivedMs?: number;
+  /** When each text piece of a streamed answer was written (performance.now()), for benchmarks timing them to the other end. */
+  piecesMs?: number[];
 }
 
 export interface ModelsResponse {
@@ -350,13 +354,14 @@ export async function startLlmStandIn(): Promise<LlmStandIn> {
   };
 
   const handleChat = async (req: IncomingMessage, res: ServerResponse, path: string, format: WireFormat): Promise<void> => {
+    const receivedMs = performance.now();
     const body = parseObject(await readBody(req));
     if (body === undefined) {
       sendJson(res, 400, defaultErrorBody(format, 400, 'stand-in: request body is not a JSON object'));
       return;
     }
     const stream = body['stream'] === true;
-    const record: RecordedRequest = { path, headers: { ...req.headers }, body, format, stream, closedEarly: false };
+    const record: RecordedRequest = { path, headers: { ...req.headers }, body, format, stream, closedEarly: false, receivedMs };
     requests.push(record);
     res.once('close', () => {
       if (!res.writableEnded) record.closedEarly = true;
@@ -379,7 +384,13 @@ export async function startLlmStandIn(): Promise<LlmStandIn> {
     const model = typeof body['model'] === 'string' ? body['model'] : MODEL_ID;
     const calls = plan.toolCalls.map((call) => ({ ...call, id: nextId(format === 'openai' ? 'call' : 'toolu') }));
     const gapMs = plan.pieceDelayMs ?? 0;
-    const gap: PieceGap = () => wait(gapMs, res);
+    // The first piece goes out at once; each later one right after its gap.
+    record.piecesMs = [performance.now()];
+    const gap: PieceGap = async () => {
+      const goOn = await wait(gapMs, res);
+      record.piecesMs?.push(performance.now());
+      return goOn;
+    };
     if (format === 'openai') {
       const id = nextId('chatcmpl');
       const options = body['stream_options'];

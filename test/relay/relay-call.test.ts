@@ -7,6 +7,7 @@ import { loadRecentMessages } from '../../src/db/conversations-repo.ts';
 import type { Db } from '../../src/db/db.ts';
 import { isInterrupted } from '../../src/db/heard-replies-repo.ts';
 import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
+import { scrape, type Scrape } from '../helpers/prometheus.ts';
 import { PhoneCall } from '../helpers/phone-call.ts';
 import { connectRelay, openRelay, relayUrl, type RelayClient } from '../helpers/relay-client.ts';
 import { startTestServer, testEnv, type TestServer } from '../helpers/test-app.ts';
@@ -104,6 +105,7 @@ describe('a streamed call (ConversationRelay)', () => {
   });
 
   it('sends the first tokens while the model is still writing, and an interruption aborts it and keeps only what was heard', async () => {
+    const earlier = await scrape(server.url);
     const { call, relay } = await startCall();
     // The first piece comes at once, the rest only after a minute: the model is provably not done.
     standIn.enqueue({ text: 'We open at eight. On Saturdays we open at nine.', pieceDelayMs: 60_000 });
@@ -120,6 +122,12 @@ describe('a streamed call (ConversationRelay)', () => {
       { role: 'user', text: 'When do you open?', interrupted: false },
       { role: 'assistant', text: 'We', interrupted: true },
     ]);
+    // Cut by the caller, not failed by the model: counted as withdrawn, no LLM failure, no warning.
+    const later = await scrape(server.url);
+    const count = (scraped: Scrape, name: string, labels: Record<string, string>) => scraped.value(name, labels) ?? 0;
+    assert.equal(count(later, 'phone_assistant_turns_total', { channel: 'voice', outcome: 'withdrawn' }) - count(earlier, 'phone_assistant_turns_total', { channel: 'voice', outcome: 'withdrawn' }), 1);
+    assert.equal(count(later, 'phone_assistant_llm_failures_total', { provider: 'openai', cause: 'other' }), count(earlier, 'phone_assistant_llm_failures_total', { provider: 'openai', cause: 'other' }));
+    assert.ok(!logLines.join('').includes('LLM turn failed'));
 
     // The next turn's history is the call as it was heard.
     const from = relay.frames.length;
@@ -226,6 +234,36 @@ describe('a streamed call (ConversationRelay)', () => {
     const switched = await relay.waitFor((frame) => frame.type === 'language');
     assert.deepEqual(switched, { type: 'language', ttsLanguage: 'sk-SK', transcriptionLanguage: 'sk-SK' });
     assert.equal(await relay.reply(), apology('sk', 'other'));
+    assert.equal((await findCallConversation(server.db, call.sid))?.language, 'sk');
+  });
+
+  it('switches language when the model asks for it through its tool: the relay is told before the reply in it', async () => {
+    const { call, relay } = await startCall();
+    standIn.enqueue({ toolCalls: [{ name: 'switch_language', input: { language: 'sk' } }] }, { text: 'Samozrejme, hovorme po slovensky.' });
+    relay.prompt('Can we speak Slovak, please?');
+    assert.equal(await relay.reply(), 'Samozrejme, hovorme po slovensky.');
+    const switched = relay.frames.findIndex((frame) => frame.type === 'language');
+    assert.deepEqual(relay.frames[switched], { type: 'language', ttsLanguage: 'sk-SK', transcriptionLanguage: 'sk-SK' });
+    assert.ok(switched < relay.frames.findIndex((frame) => frame.type === 'text'), 'told before the first word in Slovak');
+    assert.equal((await findCallConversation(server.db, call.sid))?.language, 'sk');
+    // The next turn's instructions are in Slovak.
+    const from = relay.frames.length;
+    standIn.enqueue({ text: 'Otvárame o ôsmej.' });
+    relay.prompt('Kedy otvárate?', 'sk-SK');
+    assert.equal(await relay.reply(from), 'Otvárame o ôsmej.');
+    assert.equal(relay.frames.slice(from).filter((frame) => frame.type === 'language').length, 0);
+    const system = (standIn.requests.at(-1)?.body['messages'] as { role: string; content: unknown }[])[0];
+    assert.match(String(system?.content), /slovensky|slovenčin/i);
+  });
+
+  it('says the reply after a switch through the tool in the new language in a turn-based call too', async () => {
+    const call = new PhoneCall(server.url);
+    const greeting = await call.start('/twilio/incoming?mode=gather');
+    standIn.enqueue({ toolCalls: [{ name: 'switch_language', input: { language: 'sk' } }] }, { text: 'Samozrejme, hovorme po slovensky.' });
+    const heard = await call.say(greeting.gatherAction!, 'Can we speak Slovak, please?');
+    assert.deepEqual(heard.says, ['Samozrejme, hovorme po slovensky.']);
+    assert.match(heard.voice ?? '', /sk-SK/);
+    assert.equal(heard.gatherLanguage, 'sk-SK');
     assert.equal((await findCallConversation(server.db, call.sid))?.language, 'sk');
   });
 

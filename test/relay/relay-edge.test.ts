@@ -8,9 +8,10 @@ import { phrase } from '../../src/assistant/phrases.ts';
 import { findCallConversation } from '../../src/db/calls-repo.ts';
 import { loadRecentMessages } from '../../src/db/conversations-repo.ts';
 import type { Db } from '../../src/db/db.ts';
-import { reconnectedPhrase } from '../../src/relay/relay-phrases.ts';
+import { movingPhrase, reconnectedPhrase } from '../../src/relay/relay-phrases.ts';
 import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
 import { parseTwiml, PhoneCall } from '../helpers/phone-call.ts';
+import { scrape } from '../helpers/prometheus.ts';
 import { connectRelay, openRelay, type RelayClient } from '../helpers/relay-client.ts';
 import { openTestDb, startTestServer, testEnv, type TestServer } from '../helpers/test-app.ts';
 import { callSid, signedPost, TEST_TWILIO_TOKEN } from '../helpers/twilio-client.ts';
@@ -128,11 +129,13 @@ describe('a relay call whose instance goes away', () => {
       [
         ['user', 'When do you open?'],
         ['assistant', 'We open at eight.'],
+        // Said by the first instance as it closed, before it handed the session on.
+        ['assistant', movingPhrase('en')],
         ['assistant', reconnectedPhrase('en')],
         ['user', 'And on Saturday?'],
       ],
     );
-    assert.equal((await texts(db, call.sid)).length, 6);
+    assert.equal((await texts(db, call.sid)).length, 7);
   });
 });
 
@@ -163,6 +166,38 @@ describe('a relay call handed over to a person', () => {
     const heard = parseTwiml(ended.text);
     assert.deepEqual(heard.says, ['Putting you through now.']);
     assert.match(heard.raw, /<Dial [^>]*>\+421905123456<\/Dial>/);
+  });
+
+  it('comes back into a new relay session when the person does not answer, with the apology said and stored', async () => {
+    const call = new PhoneCall(server.url);
+    await call.start();
+    const relay = await openRelay(server.url);
+    relay.setup(call.sid);
+    standIn.enqueue({ toolCalls: [{ name: 'transfer_to_human', input: { reason: 'asked for a person' } }] }, { text: 'Putting you through now.' });
+    relay.prompt('Can I talk to a person?');
+    const end = await relay.waitFor((frame) => frame.type === 'end');
+    relay.close();
+    const dial = parseTwiml((await call.post('/twilio/relay-ended', { SessionStatus: 'ended', HandoffData: end.handoffData ?? '' })).text);
+    const action = /<Dial [^>]*action="([^"]*)"/.exec(dial.raw)?.[1]?.replaceAll('&amp;', '&');
+    assert.ok(action, 'the dial has an action');
+
+    const back = parseTwiml((await call.post(action, { DialCallStatus: 'no-answer', DialCallDuration: '0' })).text);
+    assert.equal(back.gatherAction, null, 'not a turn-based <Gather>');
+    assert.match(back.raw, /<Connect action="\/twilio\/relay-ended" method="POST"><ConversationRelay url="ws:\/\/127\.0\.0\.1:\d+\/twilio\/relay"/);
+    assert.equal(/welcomeGreeting="([^"]*)"/.exec(back.raw)?.[1]?.replaceAll('&apos;', "'"), phrase('en', 'transfer_failed'));
+
+    const again = await openRelay(server.url);
+    again.setup(call.sid);
+    standIn.enqueue({ text: 'Of course, what is the message?' });
+    again.prompt('Then take a message, please.');
+    assert.equal(await again.reply(), 'Of course, what is the message?');
+    again.close();
+    assert.deepEqual((await texts(server.db, call.sid)).slice(-4), [
+      ['assistant', 'Putting you through now.'],
+      ['assistant', phrase('en', 'transfer_failed')],
+      ['user', 'Then take a message, please.'],
+      ['assistant', 'Of course, what is the message?'],
+    ]);
   });
 });
 
@@ -231,7 +266,7 @@ describe('a silent relay caller', () => {
   });
 });
 
-describe('a relay instance shutting down with a reply streaming', () => {
+describe('a relay instance shutting down with sessions in progress', () => {
   let standIn: LlmStandIn;
   let db: Db;
 
@@ -244,22 +279,93 @@ describe('a relay instance shutting down with a reply streaming', () => {
     await db.close();
   });
 
-  it('closes the session, aborts the model, and keeps what was sent as the interrupted reply', async () => {
-    const server = await startTestServer(testEnv(standIn, 'openai', twilioEnv()), { db });
-    const call = new PhoneCall(server.url);
+  it('lets each caller hear "one moment", hands the session on, and another instance continues with what was heard', async () => {
+    const server = await startTestServer(testEnv(standIn, 'openai', twilioEnv({ SHUTDOWN_TIMEOUT_MS: '2000' })), { db });
+    const other = await startTestServer(testEnv(standIn, 'openai', twilioEnv()), { db });
+    try {
+      const talking = new PhoneCall(server.url);
+      await talking.start();
+      const streaming = await openRelay(server.url);
+      streaming.setup(talking.sid);
+      const quiet = new PhoneCall(server.url, '+14155557777');
+      await quiet.start();
+      const idle = await openRelay(server.url);
+      idle.setup(quiet.sid);
+      standIn.enqueue({ text: 'Our opening hours are a long story.', pieceDelayMs: 60_000 });
+      streaming.prompt('When do you open?');
+      await streaming.waitFor((frame) => frame.type === 'text');
+
+      await server.close();
+      for (const relay of [streaming, idle]) {
+        await relay.closed;
+        const end = relay.frames.find((frame) => frame.type === 'end');
+        assert.deepEqual(JSON.parse(end?.handoffData ?? ''), { reason: 'moved', say: false });
+        const said = relay.frames.filter((frame) => frame.type === 'text' && frame.last === true).at(-1);
+        assert.equal(said?.token, movingPhrase('en'));
+      }
+      // The reply that could not finish in time is cut where it stood, and the model's request is given up.
+      while (standIn.requests[0]?.closedEarly !== true) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual((await texts(db, talking.sid)).slice(1), [
+        ['user', 'When do you open?'],
+        ['assistant', 'Our'],
+        ['assistant', movingPhrase('en')],
+      ]);
+
+      // Twilio posts the session's end to the instance still up, which connects the caller again.
+      const moved = new PhoneCall(other.url);
+      Object.assign(moved, { sid: talking.sid, account: talking.account });
+      const end = streaming.frames.find((frame) => frame.type === 'end');
+      const heard = parseTwiml((await moved.post('/twilio/relay-ended', { SessionStatus: 'ended', HandoffData: end?.handoffData ?? '' })).text);
+      assert.match(heard.raw, /<ConversationRelay url="ws:\/\/127\.0\.0\.1:\d+\/twilio\/relay"/);
+      const again = await openRelay(other.url);
+      again.setup(talking.sid);
+      standIn.enqueue({ text: 'We open at eight.' });
+      again.prompt('So when?');
+      assert.equal(await again.reply(), 'We open at eight.');
+      again.close();
+      assert.deepEqual((await texts(db, talking.sid)).slice(-3), [
+        ['assistant', reconnectedPhrase('en')],
+        ['user', 'So when?'],
+        ['assistant', 'We open at eight.'],
+      ]);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('a relay caller flooding the line', () => {
+  let standIn: LlmStandIn;
+  let server: TestServer;
+
+  before(async () => {
+    standIn = await startLlmStandIn();
+    server = await startTestServer(testEnv(standIn, 'openai', twilioEnv({ RATE_LIMIT_CALLER_PER_MINUTE: '3' })));
+  });
+  after(async () => {
+    await server.close();
+    await standIn.close();
+  });
+
+  it('is asked once to slow down past the caller limit, and the turns past it go nowhere', async () => {
+    const earlier = await scrape(server.url);
+    const call = new PhoneCall(server.url, '+14155553333');
     await call.start();
     const relay = await openRelay(server.url);
     relay.setup(call.sid);
-    standIn.enqueue({ text: 'Our opening hours are a long story.', pieceDelayMs: 60_000 });
-    relay.prompt('When do you open?');
-    await relay.waitFor((frame) => frame.type === 'text');
-    await server.close();
-    await relay.closed;
-    // The stand-in sees its connection drop a moment after the server let go of it.
-    while (standIn.requests[0]?.closedEarly !== true) await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.deepEqual((await texts(db, call.sid)).slice(1), [
-      ['user', 'When do you open?'],
-      ['assistant', 'Our'],
-    ]);
+    standIn.setFallbackReply({ text: 'Yes?' });
+    for (let prompt = 0; prompt < 40; prompt += 1) relay.prompt(`Question number ${prompt}, please?`);
+    await relay.waitFor((frame) => frame.type === 'text' && frame.token === phrase('en', 'rate_limited_caller'));
+    // The same budget as the caller's webhooks: past it a turn-based call is limited too.
+    const gather = await call.say('/twilio/voice?turn=1', 'Hello?');
+    assert.deepEqual(gather.says, [phrase('en', 'rate_limited_caller')]);
+    // A moment for any prompts still queued behind the limited ones.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.ok(standIn.requests.length <= 3, `${standIn.requests.length} requests to the model`);
+    assert.equal(relay.frames.filter((frame) => frame.token === phrase('en', 'rate_limited_caller')).length, 1);
+    assert.equal(relay.socket.readyState, relay.socket.OPEN);
+    const later = await scrape(server.url);
+    assert.ok((later.value('phone_assistant_rate_limited_total', { scope: 'caller' }) ?? 0) - (earlier.value('phone_assistant_rate_limited_total', { scope: 'caller' }) ?? 0) >= 37);
+    relay.close();
   });
 });

@@ -9,6 +9,7 @@ import { findFreeSlotsTool } from './find-free-slots.ts';
 import { listMyAppointments } from './list-my-appointments.ts';
 import { moveAppointment } from './move-appointment.ts';
 import { saveCustomerName } from './save-customer-name.ts';
+import { switchLanguage } from './switch-language.ts';
 import { takeMessage } from './take-message.ts';
 import { transferToHuman } from './transfer-to-human.ts';
 import type { AssistantTool, ToolContext } from './tool.ts';
@@ -23,6 +24,7 @@ export const DEFAULT_TOOLS: readonly AssistantTool[] = [
   moveAppointment,
   saveCustomerName,
   transferToHuman,
+  switchLanguage,
 ];
 
 /** Added when the app has a knowledge base. */

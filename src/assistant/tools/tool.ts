@@ -1,6 +1,7 @@
 // What a tool is: a named, described, zod-validated function run with the turn's context.
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { Language } from '../../config.ts';
 import type { Db } from '../../db/db.ts';
 import type { Conversation } from '../../db/conversations-repo.ts';
 import type { KnowledgeSource } from '../knowledge-context.ts';
@@ -22,6 +23,8 @@ export interface ToolContext {
   /** Records each booking's confirmation text for the caller; absent when none is kept. */
   bookingNotifier?: BookingNotifier;
   requestAction(action: AssistantAction): void;
+  /** The conversation now goes on in `language` (the tool has stored it): the turn's outcome says so to the transport. */
+  switchLanguage(language: Language): void;
 }
 
 export interface AssistantTool<Input = unknown> {
