@@ -31,11 +31,17 @@ export interface Started {
 }
 
 /** Starts a TypeScript entry point with Node 24 and waits until `readyPath` answers 200; kills it if it does not. */
-export async function startProcess(entry: string, env: Record<string, string>, readyPath: string, timeoutMs = 60_000): Promise<Started & { startMs: number }> {
+export async function startProcess(
+  entry: string,
+  env: Record<string, string>,
+  readyPath: string,
+  timeoutMs = 60_000,
+  nodeArgs: readonly string[] = [],
+): Promise<Started & { startMs: number }> {
   const port = await freePort();
   const startedMs = performance.now();
   const child = track(
-    spawn(process.execPath, [path.join(ROOT, entry)], {
+    spawn(process.execPath, [...nodeArgs, path.join(ROOT, entry)], {
       env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     }),

@@ -23,6 +23,8 @@ const POOL = { size: 5, overflow: 5, idleMs: 1000 };
 const KNOWLEDGE_CHUNKS = Number(process.env.BENCH_KNOWLEDGE_CHUNKS ?? 0);
 /** Calls at once in the paced run (fewer on a machine shared with other work, so it measures turns, not queueing). */
 const CALLS = Number(process.env.BENCH_CALLS ?? 200);
+/** A directory for the server's CPU profiles (`node --cpu-prof`), one per run; summarise them with `node bench/profile-summary.ts`. */
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 /** Which databases to run on: `BENCH_DATABASES=PGlite` for the embedded one only. */
 const DATABASES = (process.env.BENCH_DATABASES ?? 'PostgreSQL,PGlite').split(',').map((name) => name.trim()) as Database[];
 
@@ -105,7 +107,8 @@ async function measureTurns(
   load: (appUrl: string) => Promise<{ requestsPerSecond: number; latency: string; turns: number; errors: number }>,
 ): Promise<TurnRun> {
   // A fresh process per run, so the server-time quantiles cover only this run (and the turns that warm it up).
-  const app = await startProcess('src/server.ts', env, '/health');
+  const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${database}-${run.split(',')[0]!.replace(/\W+/g, '-')}.cpuprofile`] : [];
+  const app = await startProcess('src/server.ts', env, '/health', 60_000, profile);
   try {
     await warmUpApp(app.url);
     const cpuBefore = processCpuMs(app.child.pid!);
