@@ -38,7 +38,7 @@ export const keepAliveFetch: typeof fetch = async (input, init) => {
   return new Response(empty ? null : bytes, { status: answer.statusCode, headers });
 };
 
-function plainHeaders(headers: HeadersInit | undefined): Record<string, string> | undefined {
+function plainHeaders(headers: RequestInit['headers']): Record<string, string> | undefined {
   if (headers === undefined) return undefined;
   if (headers instanceof Headers || Array.isArray(headers)) return Object.fromEntries(new Headers(headers));
   return headers as Record<string, string>;
