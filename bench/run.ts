@@ -1,6 +1,6 @@
 // `npm run bench`: the DESIGN §6 and issue 12 figures in one go, on PostgreSQL and PGlite, with an LLM stand-in that answers at once.
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
@@ -107,10 +107,14 @@ async function measureTurns(
   load: (appUrl: string) => Promise<{ requestsPerSecond: number; latency: string; turns: number; errors: number }>,
 ): Promise<TurnRun> {
   // A fresh process per run, so the server-time quantiles cover only this run (and the turns that warm it up).
-  const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${database}-${run.split(',')[0]!.replace(/\W+/g, '-')}.cpuprofile`] : [];
+  const profileName = `${database}-${run.split(',')[0]!.replace(/\W+/g, '-')}.cpuprofile`;
+  const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profileName}`] : [];
+  const startedMs = performance.now();
   const app = await startProcess('src/server.ts', env, '/health', 60_000, profile);
   try {
     await warmUpApp(app.url);
+    // The profile summary leaves out what came before the measured turns.
+    if (PROFILE_DIR) writeFileSync(path.join(PROFILE_DIR, `${profileName}.skip-ms`), String(Math.round(performance.now() - startedMs)));
     const cpuBefore = processCpuMs(app.child.pid!);
     const result = await load(app.url);
     const cpuPerTurnMs = (processCpuMs(app.child.pid!) - cpuBefore) / Math.max(1, result.turns);
@@ -139,6 +143,7 @@ async function main(): Promise<void> {
     RATE_LIMIT_CALLER_PER_MINUTE: '100000',
     LOG_LEVEL: 'warn',
   };
+  if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
   const environments: Record<Database, Record<string, string>> = {
     PostgreSQL: {
       ...common,
