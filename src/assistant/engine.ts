@@ -1,18 +1,17 @@
 // The assistant engine: one caller turn in, a stream of events out, whatever the transport.
 import { generateText, stepCountIs, streamText, type LanguageModel, type ModelMessage, type ToolSet } from 'ai';
 import type { Logger } from 'pino';
-import { recordContact } from '../booking/customers-repo.ts';
 import { wellFormedDeep, wellFormedText } from '../clean-text.ts';
 import type { Db } from '../db/db.ts';
-import { appendMessages, loadRecentMessages, type Channel, type Conversation } from '../db/conversations-repo.ts';
+import { appendMessages, type Channel, type Conversation } from '../db/conversations-repo.ts';
+import { readTurnContext, type TurnContext } from '../db/turn-repo.ts';
 import { classifyLlmError, summarizeLlmError } from '../llm/errors.ts';
-import { isE164 } from '../phone.ts';
 import type { Profile } from '../profile.ts';
 import type { BookingNotifier } from '../booking/booking-notifier.ts';
 import { trimHistory } from './history.ts';
 import { passagesWithin, renderPassages, retrievalQuery, type KnowledgeSource } from './knowledge-context.ts';
 import { apology, type FailureCause } from './phrases.ts';
-import { buildSystemPrompt, type CallerContext, type PromptTemplates } from './system-prompt.ts';
+import { buildSystemPrompt, type PromptTemplates } from './system-prompt.ts';
 import { buildToolSet, DEFAULT_TOOLS, KNOWLEDGE_TOOLS } from './tools/registry.ts';
 import type { AssistantAction, AssistantTool, ToolContext } from './tools/tool.ts';
 
@@ -24,7 +23,8 @@ export type AssistantEvent =
   | { type: 'tool-error'; name: string; error: unknown }
   // llmMs: waiting on the LLM (and the tools it ran); waitedMs: that and the embedding request's wait, so the server's own time is the rest.
   | { type: 'failed'; cause: FailureCause; apology: string; llmMs: number; waitedMs: number }
-  | { type: 'done'; reply: string; actions: AssistantAction[]; llmMs: number; waitedMs: number };
+  /** `messages`: the turn as stored (or, with `store: false`, as the transport is to store it). */
+  | { type: 'done'; reply: string; actions: AssistantAction[]; messages: ModelMessage[]; llmMs: number; waitedMs: number };
 
 export interface AssistantDeps {
   db: Db;
@@ -69,10 +69,23 @@ export interface TurnOptions {
    * costs less to parse than a stream of deltas. Streaming also needs LLM_STREAMING.
    */
   stream?: boolean;
+  /**
+   * What the transport already read for this turn in its own statement (a voice turn reads it as
+   * it claims the turn): the newest `historyLimit` messages and the caller's record, counted.
+   * Without it the engine reads them, in one statement.
+   */
+  context?: TurnContext;
+  /**
+   * false when the transport stores the turn itself, together with its reply, in one statement (a
+   * voice turn): the 'done' event's messages are then not yet stored. Default true.
+   */
+  store?: boolean;
 }
 
 export interface Assistant {
   runTurn(conversation: Conversation, text: string, options?: TurnOptions): AsyncGenerator<AssistantEvent>;
+  /** How many of the newest messages a turn reads (a transport that reads them itself reads as many). */
+  readonly historyLimit: number;
 }
 
 /** More than enough for a tool call and the answer after it; bounds a model that loops on tools. */
@@ -81,10 +94,11 @@ const MAX_STEPS = 5;
 export function createAssistant(deps: AssistantDeps): Assistant {
   const toolSet = buildToolSet(deps.tools ?? (deps.knowledge ? [...DEFAULT_TOOLS, ...KNOWLEDGE_TOOLS] : DEFAULT_TOOLS));
 
-  async function loadHistory(conversation: Conversation): Promise<ModelMessage[]> {
-    // One more than fits tells whether anything was left out.
-    const keep = deps.maxConversationLength - 1;
-    const stored = await loadRecentMessages(deps.db, conversation.id, keep + 1);
+  // One more than fits tells whether anything was left out.
+  const keep = deps.maxConversationLength - 1;
+  const historyLimit = keep + 1;
+
+  function historyOf(conversation: Conversation, stored: TurnContext['history']): ModelMessage[] {
     const history = trimHistory(
       stored.map((row) => row.message),
       keep,
@@ -104,21 +118,17 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     }
     const userMessage: ModelMessage = { role: 'user', content: text };
     const knowledge = deps.knowledge;
-    const historyLoaded = loadHistory(conversation);
-    // Retrieval starts as soon as the history gives the caller's previous words, beside the caller's
-    // record (one more statement per turn, but no more waiting): neither waits for the other.
+    // The caller's record and history come in one statement, unless the transport read them already.
+    const { history: stored, caller } = options.context ?? (await readTurnContext(deps.db, conversation, historyLimit));
+    const history = historyOf(conversation, stored);
+    // Retrieval starts once the history gives the caller's previous words.
     let embeddingWait: { fromMs: number; toMs: number } | undefined;
-    const passagesFound = knowledge
-      ? historyLoaded.then((history) =>
-          passagesWithin(knowledge.source, retrievalQuery(history, text), conversation.language, knowledge.deadlineMs, log, (wait) => (embeddingWait = wait)),
-        )
+    const found = knowledge
+      ? await passagesWithin(knowledge.source, retrievalQuery(history, text), conversation.language, knowledge.deadlineMs, log, (wait) => (embeddingWait = wait))
       : undefined;
-    let callerKnownMs = 0;
-    const callerRecognized = recognizeCaller(deps.db, conversation).then((found) => ((callerKnownMs = performance.now()), found));
-    const [history, caller, found] = await Promise.all([historyLoaded, callerRecognized, passagesFound]);
     // The embedding request is a model provider's time, like the LLM's: what of it the turn spent
-    // with nothing else under way (its own ranking done, the caller's record in) is not the server's.
-    const embeddingMs = embeddingWait ? Math.max(0, embeddingWait.toMs - Math.max(embeddingWait.fromMs, callerKnownMs)) : 0;
+    // with nothing else under way (its own ranking done) is not the server's.
+    const embeddingMs = embeddingWait ? Math.max(0, embeddingWait.toMs - embeddingWait.fromMs) : 0;
     const messages = [...history, userMessage];
     const passages = found ? renderPassages(found) : undefined;
     const actions: AssistantAction[] = [];
@@ -176,19 +186,13 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     }
     // A model can answer with lone surrogates, noncharacters or NUL: jsonb refuses them and XML
     // cannot carry them, so the turn is stored and handed on only as well-formed text.
-    await appendMessages(deps.db, conversation.id, wellFormedDeep([userMessage, ...responseMessages]));
+    const turnMessages = wellFormedDeep([userMessage, ...responseMessages]);
+    if (options.store !== false) await appendMessages(deps.db, conversation.id, turnMessages);
     log.debug({ elapsedMs: Math.round(performance.now() - startedMs), actions }, 'turn complete');
-    yield { type: 'done', reply: wellFormedText(reply).trim(), actions, llmMs, waitedMs: llmMs + embeddingMs };
+    yield { type: 'done', reply: wellFormedText(reply).trim(), actions, messages: turnMessages, llmMs, waitedMs: llmMs + embeddingMs };
   }
 
-  return { runTurn: deps.observer ? observeTurns(runTurn, deps.observer) : runTurn };
-}
-
-/** The caller's customer record, counted and kept up to date on every turn; null without a phone number. */
-async function recognizeCaller(db: Db, conversation: Conversation): Promise<CallerContext | null> {
-  if (!conversation.caller || !isE164(conversation.caller)) return null;
-  const customer = await recordContact(db, conversation.caller, conversation.id, conversation.language);
-  return { name: customer.name, previousConversations: customer.previousConversations };
+  return { runTurn: deps.observer ? observeTurns(runTurn, deps.observer) : runTurn, historyLimit };
 }
 
 /** Reports every turn's end to `observer`, including turns that threw or were left unfinished. */
@@ -263,13 +267,13 @@ async function* generateTurn(request: TurnRequest): ModelEvents {
 }
 
 export type TurnOutcome =
-  | { ok: true; reply: string; actions: AssistantAction[]; waitedMs: number }
+  | { ok: true; reply: string; actions: AssistantAction[]; messages: ModelMessage[]; waitedMs: number }
   | { ok: false; cause: FailureCause; apology: string; waitedMs: number };
 
 /** For transports that answer once the turn is over (webhooks, JSON): the turn's outcome. */
 export async function collectTurn(events: AsyncIterable<AssistantEvent>): Promise<TurnOutcome> {
   for await (const event of events) {
-    if (event.type === 'done') return { ok: true, reply: event.reply, actions: event.actions, waitedMs: event.waitedMs };
+    if (event.type === 'done') return { ok: true, reply: event.reply, actions: event.actions, messages: event.messages, waitedMs: event.waitedMs };
     if (event.type === 'failed') return { ok: false, cause: event.cause, apology: event.apology, waitedMs: event.waitedMs };
   }
   throw new Error('assistant turn ended without an outcome');

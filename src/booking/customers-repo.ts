@@ -41,10 +41,10 @@ function toCustomer(row: CustomerRow): Customer {
 }
 
 /**
- * The caller's record on each turn: moves the last contact on and keeps the language they speak.
+ * The caller's record as a contact: moves the last contact on and keeps the language they speak.
  * The conversation itself was counted when it was created (src/db/customer-contact.ts); a record
- * missing for any reason is created here, counting it. One statement, so a turn pays one round
- * trip. `previousConversations` is the count before this conversation.
+ * missing for any reason is created here, counting it. `previousConversations` is the count before
+ * this conversation. A turn does the same inside its own first statement (turnContactCte).
  */
 export async function recordContact(db: Queryable, phone: string, conversationId: string, language?: Language): Promise<Customer & { previousConversations: number }> {
   const { rows } = await db.query<CustomerRow & { previous_conversations: number }>(

@@ -124,26 +124,32 @@ export function plainText(message: ModelMessage): string {
     .trim();
 }
 
+/** The messages an append takes, as one jsonb array: the statement's text stays the same whatever their number. */
+export function messagesParam(messages: readonly ModelMessage[]): string {
+  return JSON.stringify(messages.map((message) => ({ role: message.role, content: message.content, text: plainText(message) })));
+}
+
 /**
- * Appends messages after the conversation's last one, in one statement (a turn's latency is
- * mostly round trips). The UPDATE locks the conversation row and advances its `last_seq`;
- * PostgreSQL re-reads a row it had to wait for, so concurrent appends get distinct numbers.
+ * CTEs `touched` and `appended` that append the messages in `messages` (a messagesParam) after
+ * conversation `conversation`'s last one. The UPDATE locks the conversation row and advances its
+ * `last_seq`; PostgreSQL re-reads a row it had to wait for, so concurrent appends get distinct numbers.
  */
+export function appendCtes(conversation: string, messages: string): string {
+  return `touched AS (
+       UPDATE conversations SET updated_at = now(), last_seq = last_seq + jsonb_array_length(${messages}::jsonb)
+       WHERE id = ${conversation} RETURNING id, last_seq - jsonb_array_length(${messages}::jsonb) AS base
+     ), appended AS (
+       INSERT INTO conversation_messages (conversation_id, seq, role, content, text)
+       SELECT touched.id, touched.base + m.ord, m.message->>'role', m.message->'content', m.message->>'text'
+       FROM touched, jsonb_array_elements(${messages}::jsonb) WITH ORDINALITY AS m(message, ord)
+       RETURNING seq
+     )`;
+}
+
+const APPEND_SQL = `WITH ${appendCtes('$1', '$2')} SELECT count(*) FROM appended`;
+
+/** Appends messages after the conversation's last one, in one statement (a turn's latency is mostly round trips). */
 export async function appendMessages(db: Queryable, conversationId: string, messages: readonly ModelMessage[]): Promise<void> {
   if (messages.length === 0) return;
-  const params: unknown[] = [conversationId, messages.length];
-  const rows = messages.map((message, index) => {
-    params.push(message.role, JSON.stringify(message.content), plainText(message));
-    const at = params.length;
-    return `(${index + 1}, $${at - 2}, $${at - 1}::jsonb, $${at})`;
-  });
-  await db.query(
-    `WITH touched AS (
-       UPDATE conversations SET updated_at = now(), last_seq = last_seq + $2::int WHERE id = $1 RETURNING id, last_seq - $2::int AS base
-     )
-     INSERT INTO conversation_messages (conversation_id, seq, role, content, text)
-     SELECT touched.id, touched.base + m.ord, m.role, m.content, m.text
-     FROM touched, (VALUES ${rows.join(', ')}) AS m(ord, role, content, text)`,
-    params,
-  );
+  await db.query(APPEND_SQL, [conversationId, messagesParam(messages)], { prepared: true });
 }

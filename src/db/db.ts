@@ -6,7 +6,16 @@
  * return int8 as a number (a bigint past 2^53) and date as 'YYYY-MM-DD'.
  */
 export interface Queryable {
-  query<Row extends object = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<{ rows: Row[] }>;
+  query<Row extends object = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<{ rows: Row[] }>;
+}
+
+export interface QueryOptions {
+  /**
+   * A hot statement whose text never varies (only its params do): PostgreSQL parses and plans it
+   * once per connection, as a named prepared statement, instead of on every run. PGlite, in
+   * process, has no round trip to save and runs it as any other.
+   */
+  prepared?: boolean;
 }
 
 export interface PoolStats {

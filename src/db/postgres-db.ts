@@ -2,7 +2,7 @@
 import pg from 'pg';
 import type { CustomTypesConfig, PoolClient, QueryResult } from 'pg';
 import { DbUnavailableError } from './db.ts';
-import type { Db, Queryable } from './db.ts';
+import type { Db, Queryable, QueryOptions } from './db.ts';
 import { errorText, isConnectionLost, redactUrl } from './connection-errors.ts';
 import { DATE_OID, INT8_OID, parseDate, parseInt8 } from './value-types.ts';
 
@@ -105,12 +105,12 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
     }
   }
 
-  async function query<Row extends object>(sql: string, params?: readonly unknown[]): Promise<{ rows: Row[] }> {
+  async function query<Row extends object>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<{ rows: Row[] }> {
     // A terminated backend aborts its statement, so running it again does not apply it twice.
     return retryIfLost(async (since) => {
       const client = await acquire(since);
       try {
-        const result = await execute<Row>(client, sql, params);
+        const result = await execute<Row>(client, sql, params, options);
         checkin(client, false);
         return result;
       } catch (err) {
@@ -138,11 +138,11 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
     const client = await begin();
     let open = true;
     const tx: Queryable = {
-      async query<Row extends object>(sql: string, params?: readonly unknown[]) {
+      async query<Row extends object>(sql: string, params?: readonly unknown[], options?: QueryOptions) {
         // Once released, the client may already serve another request.
         if (!open) throw new Error('Transaction is closed');
         try {
-          return await execute<Row>(client, sql, params);
+          return await execute<Row>(client, sql, params, options);
         } catch (err) {
           throw asDbUnavailable(err);
         }
@@ -228,10 +228,33 @@ function asDbUnavailable(err: unknown): unknown {
   return err;
 }
 
-async function execute<Row extends object>(client: PoolClient, sql: string, params: readonly unknown[] | undefined): Promise<{ rows: Row[] }> {
+// Prepared statements' names, one per text: pg prepares a name once per connection and refuses
+// the same name for another text. The texts are the code's own constants, so the map stays small.
+const statementNames = new Map<string, string>();
+
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `pa_${statementNames.size + 1}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+async function execute<Row extends object>(
+  client: PoolClient,
+  sql: string,
+  params: readonly unknown[] | undefined,
+  options: QueryOptions | undefined,
+): Promise<{ rows: Row[] }> {
+  const values = params === undefined ? undefined : [...params];
+  if (options?.prepared) {
+    const result = await client.query<Row>({ name: statementName(sql), text: sql, values });
+    return { rows: result.rows };
+  }
   // Without parameters pg uses the simple protocol, where a script of several statements
   // answers with one result per statement.
-  const result: QueryResult | QueryResult[] = await client.query(sql, params === undefined ? undefined : [...params]);
+  const result: QueryResult | QueryResult[] = await client.query(sql, values);
   const last = Array.isArray(result) ? result.at(-1) : result;
   return { rows: (last?.rows ?? []) as Row[] };
 }

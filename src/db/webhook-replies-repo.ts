@@ -21,7 +21,7 @@ export async function claimReply(db: Queryable, key: string, conversationId: str
 }
 
 export async function completeReply(db: Queryable, key: string, body: string): Promise<void> {
-  await db.query(`UPDATE webhook_replies SET status = 'done', body = $2, completed_at = now() WHERE key = $1`, [key, body]);
+  await db.query(`UPDATE webhook_replies SET status = 'done', body = $2, completed_at = now() WHERE key = $1`, [key, body], { prepared: true });
 }
 
 export async function findReply(db: Queryable, key: string): Promise<WebhookReply | null> {

@@ -97,18 +97,18 @@ export function registerVoiceRoutes(app: FastifyInstance, deps: VoiceRouteDeps):
     const deadline = startDeadline(deps.replyDeadlineMs);
     const { CallSid: callSid, From: caller, SpeechResult: speech, Digits: digits } = request.body;
     const { turn, silence, wait } = request.query;
-    const conversation = await deadline.race(findOrOpenCall(deps, callSid, caller, request.query.language ?? deps.defaultLanguage));
+    const language = request.query.language ?? deps.defaultLanguage;
     const log = request.log.child({ callSid, turn });
     let twiml: string;
-    if (wait > 0) {
-      twiml = await collectReply(deps, conversation, turn, wait, deadline);
-    } else if (speech === undefined && digits === undefined) {
-      twiml = silenceTwiml(deps, conversation, turn, silence);
-    } else {
+    if (wait === 0 && (speech !== undefined || digits !== undefined)) {
       log.debug({ speech: speech ?? `[keypad] ${digits}` }, 'caller turn');
-      const answer = await answerTurn(deps, conversation, turn, speech ?? `[keypad] ${digits}`, log, deadline);
+      // The turn finds (or opens) its call itself, in the statement that claims it.
+      const answer = await answerTurn(deps, { callSid, caller, language }, turn, speech ?? `[keypad] ${digits}`, log, deadline);
       twiml = answer.twiml;
       if (answer.waitedMs !== null) request.turnTiming = { channel: 'voice', waitedMs: answer.waitedMs };
+    } else {
+      const conversation = await deadline.race(findOrOpenCall(deps, callSid, caller, language));
+      twiml = wait > 0 ? await collectReply(deps, conversation, turn, wait, deadline) : silenceTwiml(deps, conversation, turn, silence);
     }
     return reply.type(TWIML_CONTENT_TYPE).send(twiml);
   });

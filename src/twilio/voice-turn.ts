@@ -3,9 +3,11 @@ import type { FastifyBaseLogger } from 'fastify';
 import { collectTurn, type Assistant } from '../assistant/engine.ts';
 import { apology, phrase } from '../assistant/phrases.ts';
 import type { Language } from '../config.ts';
-import { appendMessages, loadRecentMessages, type Conversation } from '../db/conversations-repo.ts';
+import type { ModelMessage } from 'ai';
+import { appendMessages, type Conversation, type StoredMessage } from '../db/conversations-repo.ts';
 import type { Db } from '../db/db.ts';
-import { claimReply, completeReply, releaseReply, waitForReply } from '../db/webhook-replies-repo.ts';
+import { openVoiceTurn, storeVoiceTurn, type OpenedVoiceTurn, type TurnContext } from '../db/turn-repo.ts';
+import { completeReply, releaseReply, waitForReply } from '../db/webhook-replies-repo.ts';
 import { scheduleSummary } from '../jobs/summaries.ts';
 import { takeRequestedTransfer } from '../db/transfers-repo.ts';
 import { storeCallbackRequest } from '../jobs/callback-requests.ts';
@@ -32,7 +34,7 @@ export const MAX_REPROMPTS = 2;
 
 const inUrl = (deps: VoiceTurnDeps, conversation: Conversation) => callLanguage(conversation.language, deps.defaultLanguage);
 
-const turnKey = (conversation: Conversation, turn: number) => `voice:${conversation.callSid ?? conversation.id}:${turn}`;
+const turnKey = (callSid: string, turn: number) => `voice:${callSid}:${turn}`;
 
 export function silenceTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, silence: number): string {
   const { language } = conversation;
@@ -46,28 +48,34 @@ export interface TurnAnswer {
   waitedMs: number | null;
 }
 
-async function assistantTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string, log: FastifyBaseLogger): Promise<TurnAnswer> {
+/** A computed answer and the turn's messages, not yet stored: they are stored with the answer, in one statement. */
+interface ComputedTurn extends TurnAnswer {
+  messages: ModelMessage[];
+}
+
+async function assistantTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string, context: TurnContext, log: FastifyBaseLogger): Promise<ComputedTurn> {
   const { language } = conversation;
-  const outcome = await collectTurn(deps.assistant.runTurn(conversation, text, { stream: false }));
+  const outcome = await collectTurn(deps.assistant.runTurn(conversation, text, { stream: false, context, store: false }));
   const { waitedMs } = outcome;
   const next = voiceAction(turn + 1, inUrl(deps, conversation));
-  if (!outcome.ok) return { twiml: gatherTwiml(language, outcome.apology, next), waitedMs };
+  // A failed turn leaves the history as it was before the caller spoke.
+  if (!outcome.ok) return { twiml: gatherTwiml(language, outcome.apology, next), waitedMs, messages: [] };
+  const { messages } = outcome;
   if (outcome.actions.includes('transfer')) {
     const transfer = await takeRequestedTransfer(deps.db, conversation.id);
-    if (transfer) return { twiml: await handoverTwiml(deps, conversation, turn, transfer, outcome.reply), waitedMs };
+    if (transfer) return { twiml: await handoverTwiml(deps, conversation, turn, transfer, outcome.reply), waitedMs, messages };
   }
   if (outcome.actions.includes('end_call')) {
     // The goodbye is said whatever happens here: the call's final status schedules the summary too.
     await scheduleSummary(deps.db, conversation.id, 'settled').catch((error: unknown) => log.error({ err: error }, 'scheduling the call summary failed'));
-    return { twiml: hangupTwiml(language, outcome.reply || phrase(language, 'goodbye')), waitedMs };
+    return { twiml: hangupTwiml(language, outcome.reply || phrase(language, 'goodbye')), waitedMs, messages };
   }
-  return { twiml: gatherTwiml(language, outcome.reply || phrase(language, 'reprompt'), next), waitedMs };
+  return { twiml: gatherTwiml(language, outcome.reply || phrase(language, 'reprompt'), next), waitedMs, messages };
 }
 
 /** No LLM: the first answer is the caller's name, the second their message for a call-back. */
-async function messageTakingTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string): Promise<string> {
+async function messageTakingTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string, earlier: StoredMessage[]): Promise<string> {
   const { language } = conversation;
-  const earlier = await loadRecentMessages(deps.db, conversation.id, 10);
   // Pressing 0 for a person is no name.
   const name = earlier.find((row) => row.message.role === 'user' && row.text !== OPERATOR_KEY)?.text;
   const answer = name ? phrase(language, 'message_saved') : phrase(language, 'message_ask_message');
@@ -84,51 +92,92 @@ async function messageTakingTwiml(deps: VoiceTurnDeps, conversation: Conversatio
   return name ? hangupTwiml(language, answer) : gatherTwiml(language, answer, voiceAction(turn + 1, inUrl(deps, conversation)));
 }
 
-async function computeTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string, log: FastifyBaseLogger): Promise<TurnAnswer> {
+async function computeTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number, text: string, context: TurnContext, log: FastifyBaseLogger): Promise<ComputedTurn> {
   try {
-    if (text === OPERATOR_KEY) return { twiml: await operatorKeyTwiml(deps, conversation, turn), waitedMs: 0 };
-    return deps.llmConfigured
-      ? await assistantTwiml(deps, conversation, turn, text, log)
-      : { twiml: await messageTakingTwiml(deps, conversation, turn, text), waitedMs: 0 };
+    // These two store what they say themselves.
+    if (text === OPERATOR_KEY) return { twiml: await operatorKeyTwiml(deps, conversation, turn), waitedMs: 0, messages: [] };
+    if (!deps.llmConfigured) return { twiml: await messageTakingTwiml(deps, conversation, turn, text, context.history), waitedMs: 0, messages: [] };
+    return await assistantTwiml(deps, conversation, turn, text, context, log);
   } catch (error) {
     log.error({ err: error, callSid: conversation.callSid, turn }, 'voice turn failed');
-    const { language } = conversation;
-    return { twiml: gatherTwiml(language, apology(language, 'other'), voiceAction(turn + 1, inUrl(deps, conversation))), waitedMs: 0 };
+    return { twiml: apologyTwiml(deps, conversation, turn), waitedMs: 0, messages: [] };
   }
 }
 
+function apologyTwiml(deps: VoiceTurnDeps, conversation: Conversation, turn: number): string {
+  const { language } = conversation;
+  return gatherTwiml(language, apology(language, 'other'), voiceAction(turn + 1, inUrl(deps, conversation)));
+}
+
 /**
- * Answers turn `turn` with the caller's `text`. The first request for a turn computes the
- * reply; a retry of it waits for that reply. When the reply is not ready by the deadline the
- * caller hears a holding phrase and Twilio is redirected to collect it. A database that does not
- * answer in time rejects with the deadline's error, for the route's apology.
+ * Computes the turn's answer and stores it with the turn's messages, before the caller hears it:
+ * a retry finds the reply exactly when the history holds the turn. When that store fails the
+ * caller is asked again rather than told an answer the next turn would not know of.
  */
-export async function answerTurn(
+async function computeAndStore(
   deps: VoiceTurnDeps,
-  conversation: Conversation,
+  opened: { conversation: Conversation; context: TurnContext; key: string },
   turn: number,
   text: string,
   log: FastifyBaseLogger,
-  deadline: Deadline,
 ): Promise<TurnAnswer> {
-  const key = turnKey(conversation, turn);
-  const claim = claimReply(deps.db, key, conversation.id);
-  const claimed = await deadline.race(claim).catch((error: unknown) => {
-    // The caller is asked to say it again: a claim that lands after that must not make the
-    // repeated words wait for a turn nobody computes.
-    void claim.then((won) => (won ? releaseReply(deps.db, key) : undefined)).catch(() => undefined);
-    throw error;
-  });
+  const { conversation, context, key } = opened;
+  const computed = await computeTwiml(deps, conversation, turn, text, context, log);
+  try {
+    await storeVoiceTurn(deps.db, { conversationId: conversation.id, messages: computed.messages, replyKey: key, body: computed.twiml });
+    return { twiml: computed.twiml, waitedMs: computed.waitedMs };
+  } catch (error) {
+    log.error({ err: error, turn }, 'storing the voice turn failed');
+    // Only the reply was to be stored: the turn itself is in, and the caller hears its answer.
+    if (computed.messages.length === 0) return { twiml: computed.twiml, waitedMs: computed.waitedMs };
+    const twiml = apologyTwiml(deps, conversation, turn);
+    // For a retry, should the database answer again; the caller does not wait for it.
+    track(deps, completeReply(deps.db, key, twiml).catch((retryError: unknown) => log.error({ err: retryError, turn }, 'storing the voice reply failed')));
+    return { twiml, waitedMs: computed.waitedMs };
+  }
+}
+
+function track(deps: VoiceTurnDeps, running: Promise<unknown>): void {
+  deps.inFlight.add(running);
+  void running.finally(() => deps.inFlight.delete(running));
+}
+
+/** Who is calling, as Twilio tells it, and the language a call this database never saw starts in. */
+export interface CallIdentity {
+  callSid: string;
+  caller: string | null;
+  language: Language;
+}
+
+/**
+ * Answers turn `turn` with the caller's `text`. One statement finds (or opens) the call, claims
+ * the turn and reads what it needs; the first request for a turn computes the reply, and a retry
+ * of it waits for that reply. When the reply is not ready by the deadline the caller hears a
+ * holding phrase and Twilio is redirected to collect it. A database that does not answer that
+ * statement in time gets the caller an apology and a fresh turn to say it again in.
+ */
+export async function answerTurn(deps: VoiceTurnDeps, call: CallIdentity, turn: number, text: string, log: FastifyBaseLogger, deadline: Deadline): Promise<TurnAnswer> {
+  const key = turnKey(call.callSid, turn);
+  const opening = openVoiceTurn(deps.db, { ...call, replyKey: key, historyLimit: deps.assistant.historyLimit });
+  let opened: OpenedVoiceTurn;
+  try {
+    opened = await deadline.race(opening);
+  } catch (error) {
+    // The statement may still claim the turn: a late answer is seen (and its claim given up),
+    // but one the client stopped waiting for can commit unseen once a stalled server resumes.
+    // Either way nobody computes this turn, so the caller says it again as the next one, which
+    // no such claim can hold up.
+    void opening.then((late) => (late.claimed ? releaseReply(deps.db, key) : undefined)).catch(() => undefined);
+    log.error({ err: error }, 'voice turn not claimed: the database did not answer');
+    const { language } = call;
+    return { twiml: gatherTwiml(language, apology(language, 'other'), voiceAction(turn + 1, callLanguage(language, deps.defaultLanguage))), waitedMs: null };
+  }
+  const { conversation, claimed, context } = opened;
   if (!claimed) return { twiml: await collectReply(deps, conversation, turn, 0, deadline), waitedMs: null };
 
-  const work = computeTwiml(deps, conversation, turn, text, log);
-  // Stored after the caller has the answer, off the turn's critical path: a retry or redirect
-  // arriving in between finds the turn pending and waits the few milliseconds it takes.
-  const stored = work
-    .then((answer) => completeReply(deps.db, key, answer.twiml))
-    .catch((error: unknown) => log.error({ err: error, turn }, 'storing the voice reply failed'));
-  deps.inFlight.add(stored);
-  void stored.finally(() => deps.inFlight.delete(stored));
+  // Tracked until stored, which may outlast the webhook's answer (a holding phrase).
+  const work = computeAndStore(deps, { conversation, context, key }, turn, text, log);
+  track(deps, work);
 
   const waitStartedMs = performance.now();
   const answer = await deadline.race(work).catch(() => null);
@@ -144,7 +193,7 @@ export async function answerTurn(
 export async function collectReply(deps: VoiceTurnDeps, conversation: Conversation, turn: number, waits: number, deadline: Deadline): Promise<string> {
   const { language } = conversation;
   // Polling stops in time for a healthy database; the race ends a poll the database never answers.
-  const reply = await deadline.race(waitForReply(deps.db, turnKey(conversation, turn), deadline.remainingMs()));
+  const reply = await deadline.race(waitForReply(deps.db, turnKey(conversation.callSid ?? conversation.id, turn), deadline.remainingMs()));
   if (reply?.status === 'done' && reply.body) return reply.body;
   // Never started (the caller's words were lost), or the instance computing it is gone.
   if (!reply) return gatherTwiml(language, phrase(language, 'lost_turn'), voiceAction(turn, inUrl(deps, conversation)));

@@ -6,7 +6,7 @@ import { createAssistant, type AssistantDeps, type AssistantEvent } from '../../
 import { apology } from '../../src/assistant/phrases.ts';
 import { loadPromptTemplates } from '../../src/assistant/system-prompt.ts';
 import { loadConfig, type Language } from '../../src/config.ts';
-import { appendMessages, createConversation, loadRecentMessages } from '../../src/db/conversations-repo.ts';
+import { appendMessages, createConversation, loadRecentMessages, plainText } from '../../src/db/conversations-repo.ts';
 import type { Db } from '../../src/db/db.ts';
 import { createLanguageModel } from '../../src/llm/provider.ts';
 import { createLogger } from '../../src/ops/logger.ts';
@@ -24,12 +24,15 @@ async function collect(events: AsyncIterable<AssistantEvent>): Promise<Assistant
 }
 
 /** An event without its timing, which varies from run to run. */
+/** An outcome event without its timings (checked for sense) and the turn's messages (checked against the store). */
 function untimed(event: AssistantEvent | undefined): unknown {
   if (!event || !('llmMs' in event)) return event;
   assert.ok(event.llmMs >= 0);
   assert.ok(event.waitedMs >= event.llmMs);
   const { llmMs: _llmMs, waitedMs: _waitedMs, ...rest } = event;
-  return rest;
+  if (rest.type !== 'done') return rest;
+  const { messages: _messages, ...outcome } = rest;
+  return outcome;
 }
 
 /** The messages the SDK sent on the n-th request, in the provider's wire format. */
@@ -102,7 +105,8 @@ for (const provider of ['openai', 'anthropic'] as const satisfies Provider[]) {
 
         const deltas = events.filter((event) => event.type === 'text-delta');
         if (streaming) assert.ok(deltas.length > 1, 'a streamed reply arrives in pieces');
-        assert.deepEqual(untimed(events.at(-1)), { type: 'done', reply: 'We open at eight in the morning.', actions: [] });
+        const done = events.at(-1);
+        assert.deepEqual(untimed(done), { type: 'done', reply: 'We open at eight in the morning.', actions: [] });
         const stored = await loadRecentMessages(db, conversation.id, 10);
         assert.deepEqual(
           stored.map((row) => [row.message.role, row.text]),
@@ -111,6 +115,7 @@ for (const provider of ['openai', 'anthropic'] as const satisfies Provider[]) {
             ['assistant', 'We open at eight in the morning.'],
           ],
         );
+        assert.deepEqual(done?.type === 'done' && done.messages.map(plainText), ['When do you open?', 'We open at eight in the morning.'], 'the event carries the turn as stored');
         const request = standIn.requests[0]!;
         assert.equal(request.stream, streaming);
         const system = provider === 'anthropic' ? JSON.stringify(request.body.system) : JSON.stringify(sentMessages(standIn, 0)[0]);

@@ -1,4 +1,4 @@
-// PostgreSQL pool: migrations under concurrency, overflow and shrink, lost connections, acquire timeout, close.
+// PostgreSQL pool: migrations under concurrency, prepared statements, overflow and shrink, lost connections, acquire timeout, close.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import pg from 'pg';
@@ -131,6 +131,21 @@ describe('PostgreSQL', { skip: await pgSkip() }, () => {
     const db = await open(url);
     const { rows } = await db.query<{ n: unknown; d: unknown }>("SELECT 41::int8 + $1 AS n, '2025-03-09'::date AS d", [1]);
     assert.deepEqual(rows, [{ n: 42, d: '2025-03-09' }]);
+  });
+
+  it('runs a prepared statement as a named one, prepared once per connection and again on a new one', async () => {
+    const { url } = await freshDatabase();
+    const db = await open(url, { poolSize: 1, poolMaxOverflow: 0 });
+    const sql = 'SELECT $1::int + 1 AS n';
+    for (const n of [1, 2]) assert.deepEqual((await db.query(sql, [n], { prepared: true })).rows, [{ n: n + 1 }]);
+    const prepared = async () => (await db.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements')).rows.map((row) => row.statement);
+    assert.deepEqual(await prepared(), [sql]);
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    cleanups.push(() => admin.end());
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()', [APP]);
+    assert.deepEqual((await db.query(sql, [3], { prepared: true })).rows, [{ n: 4 }]);
+    assert.deepEqual(await prepared(), [sql]);
   });
 
   it('keeps poolSize connections open, overflows under load up to the maximum, then shrinks back', async () => {

@@ -81,7 +81,7 @@ describe('a frozen PostgreSQL', { skip: ownPostgresSkip() }, () => {
     assert.equal(text.body.error, 'unavailable');
   });
 
-  it('answers a caller mid-call with an apology in the call language, at the same turn, and the retry is answered', async () => {
+  it('answers a caller mid-call with an apology in the call language, and the words said again are answered', async () => {
     const call = new PhoneCall(server!.url);
     const greeting = await call.start('/twilio/incoming?language=sk');
     assert.equal(greeting.gatherLanguage, 'sk-SK');
@@ -89,7 +89,9 @@ describe('a frozen PostgreSQL', { skip: ownPostgresSkip() }, () => {
     own!.freeze();
     const heard = await answeredInTime('a voice turn', call.say(greeting.gatherAction!, 'Kedy máte otvorené?'));
     assert.deepEqual(heard.says, [apology('sk', 'other')]);
-    assert.equal(heard.gatherAction, greeting.gatherAction, 'the caller is asked again, at the same turn');
+    // Asked again as the next turn: the frozen statement that would have claimed turn 1 runs
+    // once the server resumes, with nobody left to compute that turn.
+    assert.equal(heard.gatherAction, '/twilio/voice?turn=2&language=sk');
     assert.equal(heard.gatherLanguage, 'sk-SK');
 
     own!.thaw();
@@ -126,7 +128,7 @@ describe('a frozen PostgreSQL', { skip: ownPostgresSkip() }, () => {
     own!.freeze();
     const heard = await answeredInTime('a voice turn', call.say(greeting.gatherAction!, 'Когда вы открыты?'));
     assert.deepEqual(heard.says, [apology('ru', 'other')]);
-    assert.equal(heard.gatherAction, greeting.gatherAction);
+    assert.equal(heard.gatherAction, '/twilio/voice?turn=2&language=ru');
 
     const another = new PhoneCall(patientServer!.url);
     const greeted = await answeredInTime('a new call', another.start('/twilio/incoming?language=ru'));
