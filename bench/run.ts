@@ -127,7 +127,7 @@ async function measureTurns(
 const describeTurnRun = (r: TurnRun) =>
   line(
     `| ${r.database} | ${r.run} | ${r.requestsPerSecond} | ${r.latency} | ${r.serverTime['0.5']} / ${r.serverTime['0.9']} / ${r.serverTime['0.99']} | ` +
-      `**${r.cpuPerTurnMs.toFixed(2)}** | ${r.turns} | ${r.errors} |` + (KNOWLEDGE_CHUNKS > 0 ? ` ${r.retrievalMs ?? '–'} |` : ''),
+      `**${r.turns > 0 ? r.cpuPerTurnMs.toFixed(2) : '–'}** | ${r.turns} | ${r.errors} |` + (KNOWLEDGE_CHUNKS > 0 ? ` ${r.retrievalMs ?? '–'} |` : ''),
   );
 
 async function main(): Promise<void> {
