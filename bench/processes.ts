@@ -31,11 +31,17 @@ export interface Started {
 }
 
 /** Starts a TypeScript entry point with Node 24 and waits until `readyPath` answers 200; kills it if it does not. */
-export async function startProcess(entry: string, env: Record<string, string>, readyPath: string, timeoutMs = 60_000): Promise<Started & { startMs: number }> {
+export async function startProcess(
+  entry: string,
+  env: Record<string, string>,
+  readyPath: string,
+  timeoutMs = 60_000,
+  nodeArgs: readonly string[] = [],
+): Promise<Started & { startMs: number }> {
   const port = await freePort();
   const startedMs = performance.now();
   const child = track(
-    spawn(process.execPath, [path.join(ROOT, entry)], {
+    spawn(process.execPath, [...nodeArgs, path.join(ROOT, entry)], {
       env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     }),
@@ -69,6 +75,48 @@ export async function startProcess(entry: string, env: Record<string, string>, r
       await exited;
     },
   };
+}
+
+/** Runs an entry point with `args` to its end and parses the JSON it printed last (a load generator's result). */
+export async function runJson<T>(entry: string, args: readonly string[]): Promise<T> {
+  const child = track(spawn(process.execPath, [path.join(ROOT, entry), ...args], { env: process.env, stdio: ['ignore', 'pipe', 'inherit'] }));
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`${entry} exited with ${code}`);
+  return JSON.parse(output.trim().split('\n').at(-1)!) as T;
+}
+
+/** Starts an entry point that prints one JSON line when it is ready (a stand-in on a port of its own choosing). */
+export async function startAnnounced<T>(entry: string): Promise<{ announced: T; stop(): Promise<void> }> {
+  const child = track(spawn(process.execPath, [path.join(ROOT, entry)], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'inherit'] }));
+  const exited = once(child, 'exit');
+  let output = '';
+  const announced = await new Promise<T>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('\n')) resolve(JSON.parse(output.split('\n')[0]!) as T);
+    });
+    child.once('exit', (code) => reject(new Error(`${entry} exited with ${code} before it was ready`)));
+  });
+  return {
+    announced,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+// Linux counts a process's CPU time in clock ticks, 100 a second on every architecture Node supports.
+const TICKS_PER_SECOND = 100;
+
+/** A process's CPU time so far (user + system), in ms, read from outside it (/proc), so reading costs it nothing. */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces: count the fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
 }
 
 /** Resident memory of a process, in MiB, from /proc. */

@@ -1,17 +1,17 @@
-// `npm run bench`: the DESIGN §6 budget measured in one go, on PostgreSQL, with an LLM stand-in that answers at once.
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { mkdtempSync } from 'node:fs';
+// `npm run bench`: the DESIGN §6 and issue 12 figures in one go, on PostgreSQL and PGlite, with an LLM stand-in that answers at once.
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { openDb } from '../src/db/open-db.ts';
 import { createKnowledgeBase } from '../src/knowledge/knowledge-base.ts';
-import { startLlmStandIn } from '../test/helpers/llm-stand-in.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
-import { runCallers, warmUp } from './callers.ts';
-import { loadGet, loadVoiceTurns, type LoadResult } from './load.ts';
+import { warmUp, type CallersResult } from './callers.ts';
+import type { LoadResult } from './load.ts';
+import type { LoadRequest } from './load-process.ts';
 import { describeEmbedded, measureEmbedded } from './embedded-start.ts';
-import { startProcess } from './processes.ts';
+import { processCpuMs, runJson, startAnnounced, startProcess } from './processes.ts';
 import { syntheticDocuments } from './synthetic-knowledge.ts';
 
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -23,11 +23,12 @@ const POOL = { size: 5, overflow: 5, idleMs: 1000 };
 const KNOWLEDGE_CHUNKS = Number(process.env.BENCH_KNOWLEDGE_CHUNKS ?? 0);
 /** Calls at once in the paced run (fewer on a machine shared with other work, so it measures turns, not queueing). */
 const CALLS = Number(process.env.BENCH_CALLS ?? 200);
+/** A directory for the server's CPU profiles (`node --cpu-prof`), one per run; summarise them with `node bench/profile-summary.ts`. */
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
+/** Which databases to run on: `BENCH_DATABASES=PGlite` for the embedded one only. */
+const DATABASES = (process.env.BENCH_DATABASES ?? 'PostgreSQL,PGlite').split(',').map((name) => name.trim()) as Database[];
 
 const line = (text: string) => process.stdout.write(`${text}\n`);
-const describeLoad = (name: string, result: LoadResult) =>
-  line(`| ${name} | ${result.requestsPerSecond} | ${result.latencyP50Ms} | ${result.latencyP99Ms} | ${result.requests} | ${result.non2xx + result.errors} |`);
-
 /** Quantiles of the server's own time per voice turn, from the app's /metrics. */
 async function turnServerQuantiles(appUrl: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${appUrl}/metrics`)).text();
@@ -62,14 +63,6 @@ async function warmUpApp(appUrl: string): Promise<void> {
   }
 }
 
-/** The app process's CPU time so far (user + system), from its /metrics. */
-async function appCpuSeconds(appUrl: string): Promise<number> {
-  const text = await (await fetch(`${appUrl}/metrics`)).text();
-  const match = /^process_cpu_seconds_total(?:\{[^}]*\})? ([\d.e+-]+)$/m.exec(text);
-  if (!match) throw new Error('the app reports no process_cpu_seconds_total');
-  return Number(match[1]);
-}
-
 /** Samples the app's server connections while `work` runs; returns the peak. */
 async function peakConnections<T>(admin: pg.Client, work: Promise<T>): Promise<{ result: T; peak: number }> {
   let peak = 0;
@@ -92,73 +85,137 @@ async function appConnections(admin: pg.Client): Promise<number> {
   return rows[0]!.n;
 }
 
+interface TurnRun {
+  database: Database;
+  run: string;
+  requestsPerSecond: number;
+  latency: string;
+  turns: number;
+  errors: number;
+  serverTime: Record<string, number>;
+  cpuPerTurnMs: number;
+  retrievalMs: number | null;
+}
+
+type Database = 'PostgreSQL' | 'PGlite';
+
+/** Starts the app, warms it up, runs `load` against it, and reads the server's own CPU time and metrics around it. */
+async function measureTurns(
+  database: Database,
+  env: Record<string, string>,
+  run: string,
+  load: (appUrl: string) => Promise<{ requestsPerSecond: number; latency: string; turns: number; errors: number }>,
+): Promise<TurnRun> {
+  // A fresh process per run, so the server-time quantiles cover only this run (and the turns that warm it up).
+  const profileName = `${database}-${run.split(',')[0]!.replace(/\W+/g, '-')}.cpuprofile`;
+  const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profileName}`] : [];
+  const startedMs = performance.now();
+  const app = await startProcess('src/server.ts', env, '/health', 60_000, profile);
+  try {
+    await warmUpApp(app.url);
+    // The profile summary leaves out what came before the measured turns.
+    if (PROFILE_DIR) writeFileSync(path.join(PROFILE_DIR, `${profileName}.skip-ms`), String(Math.round(performance.now() - startedMs)));
+    const cpuBefore = processCpuMs(app.child.pid!);
+    const result = await load(app.url);
+    const cpuPerTurnMs = (processCpuMs(app.child.pid!) - cpuBefore) / Math.max(1, result.turns);
+    return { database, run, ...result, serverTime: await turnServerQuantiles(app.url), cpuPerTurnMs, retrievalMs: await meanRetrievalMs(app.url) };
+  } finally {
+    await app.stop();
+  }
+}
+
+const describeTurnRun = (r: TurnRun) =>
+  line(
+    `| ${r.database} | ${r.run} | ${r.requestsPerSecond} | ${r.latency} | ${r.serverTime['0.5']} / ${r.serverTime['0.9']} / ${r.serverTime['0.99']} | ` +
+      `**${r.turns > 0 ? r.cpuPerTurnMs.toFixed(2) : '–'}** | ${r.turns} | ${r.errors} |` + (KNOWLEDGE_CHUNKS > 0 ? ` ${r.retrievalMs ?? '–'} |` : ''),
+  );
+
 async function main(): Promise<void> {
-  const database = await createTestDatabase();
-  if (!database) throw new Error('the benchmark needs PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres)');
-  const standIn = await startLlmStandIn();
-  standIn.setFallbackReply({ text: 'We are open on Thursday from eight to seven.' });
-  const admin = new pg.Client({ connectionString: database.url });
+  const postgres = await createTestDatabase();
+  if (!postgres) throw new Error('the benchmark needs PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres)');
+  const llm = await startAnnounced<{ openaiBaseUrl: string }>('bench/llm-process.ts');
+  const admin = new pg.Client({ connectionString: postgres.url });
   await admin.connect();
-  const appEnv = {
-    DATABASE_URL: database.url,
-    DB_POOL_SIZE: String(POOL.size),
-    DB_POOL_MAX_OVERFLOW: String(POOL.overflow),
-    DB_POOL_IDLE_TIMEOUT_MS: String(POOL.idleMs),
-    OPENAI_BASE_URL: standIn.openaiBaseUrl,
+  const common = {
+    OPENAI_BASE_URL: llm.announced.openaiBaseUrl,
     OPENAI_API_KEY: 'sk-bench',
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
     RATE_LIMIT_CALLER_PER_MINUTE: '100000',
     LOG_LEVEL: 'warn',
-    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'pa-bench-')),
+  };
+  if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
+  const environments: Record<Database, Record<string, string>> = {
+    PostgreSQL: {
+      ...common,
+      DATABASE_URL: postgres.url,
+      DB_POOL_SIZE: String(POOL.size),
+      DB_POOL_MAX_OVERFLOW: String(POOL.overflow),
+      DB_POOL_IDLE_TIMEOUT_MS: String(POOL.idleMs),
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'pa-bench-')),
+    },
+    PGlite: { ...common, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'pa-bench-pglite-')) },
   };
   try {
-    line(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${DURATION_SECONDS} s per run\n`);
-    if (KNOWLEDGE_CHUNKS > 0) line(`knowledge base: ${await loadKnowledge(appEnv, KNOWLEDGE_CHUNKS)} passages, searched in every turn\n`);
-    line('| run | req/s | p50 ms | p99 ms | requests | errors |');
-    line('|---|---|---|---|---|---|');
+    line(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${DURATION_SECONDS} s per run; load average ${loadLine()}\n`);
+    line('The server, the LLM stand-in and the load generator each run as their own process; "server CPU" is the server process\'s user + system time (/proc) over the run, per turn.\n');
 
-    const hello = await startProcess('bench/hello-server.ts', {}, '/hello');
-    const baseline = await loadGet(`${hello.url}/hello`, 100, DURATION_SECONDS);
-    await hello.stop();
-    describeLoad('hello-world Fastify route, 100 connections', baseline);
+    const baseline = await load<LoadResult>({ kind: 'get', url: '', connections: 100, seconds: DURATION_SECONDS }, 'bench/hello-server.ts');
+    line(`hello-world Fastify route, 100 connections: ${baseline.requestsPerSecond} req/s, p50 ${baseline.latencyP50Ms} ms, p99 ${baseline.latencyP99Ms} ms\n`);
 
-    let app = await startProcess('src/server.ts', appEnv, '/health');
-    await warmUpApp(app.url);
-    const { result: turns, peak: peakThroughput } = await peakConnections(admin, loadVoiceTurns(app.url, AUTH_TOKEN, 100, DURATION_SECONDS));
-    describeLoad('signed /twilio/voice turn, 100 connections', turns);
-    await app.stop();
-
-    // A fresh process, so the server-time quantiles cover only this run (and the turns that warm it up).
-    app = await startProcess('src/server.ts', appEnv, '/health');
-    await warmUpApp(app.url);
-    const cpuBefore = await appCpuSeconds(app.url);
-    const { result: calls200, peak: peak200 } = await peakConnections(admin, runCallers(app.url, AUTH_TOKEN, CALLS, DURATION_SECONDS * 2, PAUSE_MS));
-    const cpuPerTurnMs = ((await appCpuSeconds(app.url)) - cpuBefore) * 1000 / Math.max(1, calls200.turns);
-    const quantiles = await turnServerQuantiles(app.url);
-    const retrievalMs = await meanRetrievalMs(app.url);
-    await new Promise((resolve) => setTimeout(resolve, POOL.idleMs * 3));
-    const afterIdle = await appConnections(admin);
-    await app.stop();
-
-    line('');
-    line(`voice turn / hello-world throughput: ${(turns.requestsPerSecond / baseline.requestsPerSecond).toFixed(3)} (budget ≥ 0.100)`);
-    line(
-      `${CALLS} concurrent calls, ${PAUSE_MS} ms between a call's turns: ${calls200.turns} turns (${calls200.turnsPerSecond}/s), ${calls200.failures} failed; ` +
-        `server time per turn excluding the LLM: p50 ${quantiles['0.5']} ms, p90 ${quantiles['0.9']} ms, p99 ${quantiles['0.99']} ms (budget p50 ≤ 2, p99 ≤ 10); ` +
-        `app CPU per turn ${cpuPerTurnMs.toFixed(2)} ms` +
-        (retrievalMs === null ? '' : `; knowledge search (with the embedding request) ${retrievalMs} ms on average`),
-    );
-    line(
-      `pool ${POOL.size} + ${POOL.overflow}: peak ${Math.max(peakThroughput, peak200)} server connections (limit ${POOL.size + POOL.overflow}), ` +
-        `${turns.errors + turns.non2xx + calls200.failures} errors, ${afterIdle} connections after ${POOL.idleMs * 3} ms idle (steady ${POOL.size})`,
-    );
+    line(`| database | turns | req/s | client latency p50 / p99 ms | server time p50 / p90 / p99 ms | server CPU per turn ms | turns | errors |${KNOWLEDGE_CHUNKS > 0 ? ' knowledge search mean ms |' : ''}`);
+    line(`|---|---|---|---|---|---|---|---|${KNOWLEDGE_CHUNKS > 0 ? '---|' : ''}`);
+    const runs: TurnRun[] = [];
+    let peak = 0;
+    for (const database of DATABASES) {
+      const env = environments[database];
+      if (KNOWLEDGE_CHUNKS > 0) await loadKnowledge(env, KNOWLEDGE_CHUNKS);
+      const sampled = <T>(work: Promise<T>) => (database === 'PostgreSQL' ? peakConnections(admin, work).then(({ result, peak: p }) => ((peak = Math.max(peak, p)), result)) : work);
+      const newCalls = await measureTurns(database, env, 'new call, 100 connections', async (url) => {
+        const r = await sampled(load<LoadResult>({ kind: 'new-calls', baseUrl: url, authToken: AUTH_TOKEN, connections: 100, seconds: DURATION_SECONDS }));
+        return { requestsPerSecond: r.requestsPerSecond, latency: `${r.latencyP50Ms} / ${r.latencyP99Ms}`, turns: r.requests, errors: r.non2xx + r.errors };
+      });
+      describeTurnRun(newCalls);
+      const continuing = await measureTurns(database, env, `continuing calls, ${CALLS} at once, ${PAUSE_MS} ms apart`, async (url) => {
+        const r = await sampled(load<CallersResult>({ kind: 'callers', baseUrl: url, authToken: AUTH_TOKEN, calls: CALLS, seconds: DURATION_SECONDS * 2, pauseMs: PAUSE_MS }));
+        return { requestsPerSecond: r.turnsPerSecond, latency: '–', turns: r.turns, errors: r.failures };
+      });
+      describeTurnRun(continuing);
+      runs.push(newCalls, continuing);
+    }
 
     line('');
-    line(describeEmbedded(await measureEmbedded()));
+    for (const r of runs.filter((run) => run.run.startsWith('new call'))) {
+      line(`${r.database}: new-call voice turn / hello-world throughput ${(r.requestsPerSecond / baseline.requestsPerSecond).toFixed(3)} (issue 12: ≥ 0.030)`);
+    }
+    if (DATABASES.includes('PostgreSQL')) {
+      await new Promise((resolve) => setTimeout(resolve, POOL.idleMs * 3));
+      line(`PostgreSQL pool ${POOL.size} + ${POOL.overflow}: peak ${peak} server connections (limit ${POOL.size + POOL.overflow}) during the runs`);
+    }
+    line(`load average after the runs: ${loadLine()}`);
+
+    if (process.env.BENCH_EMBEDDED !== '0') {
+      line('');
+      line(describeEmbedded(await measureEmbedded()));
+    }
   } finally {
     await admin.end();
-    await standIn.close();
-    await database.drop();
+    await llm.stop();
+    await postgres.drop();
+    // PGlite's directory is about 40 MB: a benchmark leaves none behind.
+    for (const env of Object.values(environments)) rmSync(env.DATA_DIR!, { recursive: true, force: true });
+  }
+}
+
+const loadLine = () => loadavg().map((value) => value.toFixed(2)).join(' ');
+
+/** Runs the load generator in its own process; with `target`, against a process started for it (the hello-world server). */
+async function load<T>(request: LoadRequest, target?: string): Promise<T> {
+  if (!target) return runJson<T>('bench/load-process.ts', [JSON.stringify(request)]);
+  const server = await startProcess(target, {}, '/hello');
+  try {
+    return await runJson<T>('bench/load-process.ts', [JSON.stringify({ ...request, url: `${server.url}/hello` })]);
+  } finally {
+    await server.stop();
   }
 }
 

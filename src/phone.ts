@@ -1,7 +1,30 @@
-// Phone numbers: E.164 normalisation (libphonenumber) and masking for logs.
+// Phone numbers: E.164 normalisation (libphonenumber) and masking for logs, remembered for the numbers seen again.
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
+
+/**
+ * Parsing a number with libphonenumber costs tens of microseconds, and a call's numbers come back
+ * on every turn (the business's own number on every call): each answer is remembered, the oldest
+ * forgotten first past this many. Only inputs as short as a phone number are kept, so junk cannot
+ * fill the memory.
+ */
+const REMEMBERED = 10_000;
+const LONGEST_REMEMBERED = 40;
+
+function remembering<T>(compute: (input: string) => T): (input: string) => T {
+  const answers = new Map<string, T>();
+  return (input) => {
+    const known = answers.get(input);
+    if (known !== undefined || answers.has(input)) return known as T;
+    const answer = compute(input);
+    if (input.length <= LONGEST_REMEMBERED) {
+      if (answers.size >= REMEMBERED) answers.delete(answers.keys().next().value!);
+      answers.set(input, answer);
+    }
+    return answer;
+  };
+}
 
 /** A number in E.164 form that libphonenumber considers possible: `+14155551234`. */
 export function isE164(value: string): boolean {
@@ -10,6 +33,13 @@ export function isE164(value: string): boolean {
 
 /** Normalises a phone number to E.164, or returns null when it is not a possible number. */
 export function normalizePhone(raw: string, defaultCountry?: 'US'): string | null {
+  return defaultCountry ? parseToE164(raw, defaultCountry) : normalizeInternational(raw);
+}
+
+const normalizeInternational = remembering((raw) => parseToE164(raw, undefined));
+
+/** libphonenumber's answer, never remembered: what `normalizePhone` must always agree with. */
+export function parseToE164(raw: string, defaultCountry: 'US' | undefined): string | null {
   const parsed = parsePhoneNumberFromString(raw.trim(), defaultCountry);
   // isPossible() accepts some numbers too short for E.164 (`+490000`): the pattern has the last word.
   if (!parsed || !parsed.isPossible() || !E164.test(parsed.number)) return null;
@@ -17,7 +47,10 @@ export function normalizePhone(raw: string, defaultCountry?: 'US'): string | nul
 }
 
 /** `+14155551234` → `+1*****1234`: country code and last four digits only. */
-export function maskPhone(value: string): string {
+export const maskPhone = remembering(maskUnremembered);
+
+/** maskPhone's answer, never remembered. */
+export function maskUnremembered(value: string): string {
   const parsed = parsePhoneNumberFromString(value);
   const digits = value.replace(/\D/g, '');
   if (digits.length <= 4) return '*'.repeat(digits.length);

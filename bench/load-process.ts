@@ -1,0 +1,17 @@
+// The load generator as its own process for `npm run bench`: runs one load described by its argument and prints the result as JSON.
+import { runCallers } from './callers.ts';
+import { loadGet, loadVoiceTurns } from './load.ts';
+
+export type LoadRequest =
+  | { kind: 'get'; url: string; connections: number; seconds: number }
+  | { kind: 'new-calls'; baseUrl: string; authToken: string; connections: number; seconds: number }
+  | { kind: 'callers'; baseUrl: string; authToken: string; calls: number; seconds: number; pauseMs: number };
+
+const request = JSON.parse(process.argv[2] ?? '{}') as LoadRequest;
+const result =
+  request.kind === 'get'
+    ? await loadGet(request.url, request.connections, request.seconds)
+    : request.kind === 'new-calls'
+      ? await loadVoiceTurns(request.baseUrl, request.authToken, request.connections, request.seconds)
+      : await runCallers(request.baseUrl, request.authToken, request.calls, request.seconds, request.pauseMs);
+process.stdout.write(`${JSON.stringify(result)}\n`);
