@@ -119,7 +119,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   const metrics = createMetrics({
     db,
     provider: config.llm?.provider ?? null,
-    onCollectError: (err) => logger.warn({ err }, 'active calls could not be counted for /metrics'),
+    onCollectError: (err, failed) => logger.warn({ err }, `${failed} for /metrics`),
   });
   registerMetrics(fastify, metrics);
   registerRequestLog(fastify);

@@ -4,6 +4,7 @@ import type { TurnObserver, TurnReport } from '../assistant/engine.ts';
 import type { Db } from '../db/db.ts';
 import type { Channel } from '../db/conversations-repo.ts';
 import type { EmbeddingObserver } from '../knowledge/embedder.ts';
+import { registerStoreMetrics } from './store-metrics.ts';
 
 const PREFIX = 'phone_assistant_';
 
@@ -32,8 +33,8 @@ export interface MetricsDeps {
   db: Db;
   /** `config.llm.provider`, or null when no LLM is configured. */
   provider: string | null;
-  /** Told when a scrape-time query fails; the scrape still answers. */
-  onCollectError(error: unknown): void;
+  /** Told when a scrape-time query fails, with what could not be read (`active calls could not be counted`); the scrape still answers. */
+  onCollectError(error: unknown, failed: string): void;
 }
 
 // A voice webhook may take up to Twilio's 15 s; most requests take milliseconds.
@@ -142,10 +143,12 @@ export function createMetrics(deps: MetricsDeps): Metrics {
         this.set(rows[0]?.count ?? 0);
       } catch (error) {
         // The other metrics are still worth scraping while the database is down; this one keeps its last value.
-        deps.onCollectError(error);
+        deps.onCollectError(error, 'active calls could not be counted');
       }
     },
   });
+
+  registerStoreMetrics(registry, { db: deps.db, prefix: PREFIX, onCollectError: (error) => deps.onCollectError(error, 'the outbox could not be read') });
 
   const provider = deps.provider ?? 'none';
   return {
