@@ -20,6 +20,20 @@ export interface ConversationFilter {
   from?: string;
   /** created_at < to (ISO 8601 with offset). */
   to?: string;
+  /** Words the caller or the assistant said: one message holds them all, each as a word or a word's start. */
+  said?: string;
+}
+
+// Enough words to narrow any search; more only make the query longer.
+const MAX_SEARCH_WORDS = 8;
+
+/**
+ * The words of `search` as a 'simple' (any language, unstemmed) prefix query: "book tue" finds "booked … Tuesday".
+ * Only letters and digits are kept, so nothing in the text can be read as query syntax. Null when no word is left.
+ */
+export function transcriptQuery(search: string): string | null {
+  const words = search.match(/[\p{L}\p{M}\p{N}]+/gu)?.slice(0, MAX_SEARCH_WORDS) ?? [];
+  return words.length > 0 ? words.map((word) => `${word}:*`).join(' & ') : null;
 }
 
 type SummaryRow = ConversationRow & { message_count: number; keyset_at: string };
@@ -44,6 +58,14 @@ export async function listConversations(
   if (filter.caller) conditions.add('caller = $?', filter.caller);
   if (filter.from) conditions.add('created_at >= $?::timestamptz', filter.from);
   if (filter.to) conditions.add('created_at < $?::timestamptz', filter.to);
+  const said = filter.said ? transcriptQuery(filter.said) : null;
+  if (said) {
+    // The expression is the one migration 010 indexes.
+    conditions.add(
+      `EXISTS (SELECT 1 FROM conversation_messages m WHERE m.conversation_id = c.id AND to_tsvector('simple', m.text) @@ to_tsquery('simple', $?))`,
+      said,
+    );
+  }
   const { rows } = await db.query<SummaryRow>(
     `SELECT ${SUMMARY_COLUMNS} FROM conversations c ${conditions.where()}
      ORDER BY c.created_at DESC, c.id DESC LIMIT ${conditions.next(page.limit + 1)}`,
