@@ -46,7 +46,7 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   const database = await createTestDatabase();
   if (!database) throw new Error('PostgreSQL is needed (TEST_DATABASE_URL)');
-  const db = await openPostgres({ url: database.url, poolSize: 5, poolMaxOverflow: 5, poolIdleTimeoutMs: 10_000, poolAcquireTimeoutMs: 5_000, queryTimeoutMs: 30_000, statementTimeoutMs: 29_000 });
+  const db = await openPostgres({ url: database.url, poolSize: 5, poolMaxOverflow: 5, poolIdleTimeoutMs: 10_000, poolAcquireTimeoutMs: 5_000, queryTimeoutMs: 600_000, statementTimeoutMs: 590_000 });
   const server = await startTestServer(testEnv(null, 'openai', { DATABASE_URL: database.url, DASHBOARD_PASSWORD: TEST_DASHBOARD_PASSWORD }), { db: await (async () => (await migrate(db), db))() });
   try {
     const seededAt = performance.now();
