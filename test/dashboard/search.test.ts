@@ -5,6 +5,7 @@ import { ensureCustomer, listCustomers, saveCustomerName } from '../../src/booki
 import { listConversations, transcriptQuery } from '../../src/db/call-history-repo.ts';
 import { appendMessages, createConversation } from '../../src/db/conversations-repo.ts';
 import type { Db } from '../../src/db/db.ts';
+import type { Keyset } from '../../src/db/keyset.ts';
 import { databaseBackends } from '../helpers/database-backends.ts';
 
 describe('transcriptQuery', () => {
@@ -64,6 +65,33 @@ for (const backend of databaseBackends) {
       assert.deepEqual((await listCustomers(db, { limit: 10, offset: 0, search: 'nováK' })).map((c) => c.name), ['Jana Nováková']);
       assert.deepEqual((await listCustomers(db, { limit: 10, offset: 0, search: '3804412' })).map((c) => c.phone), ['+380441234567']);
       assert.deepEqual(await listCustomers(db, { limit: 10, offset: 0, search: '100%' }), []);
+    });
+
+    it('finds rare words far back as well as common ones among the newest (more conversations than one window)', async () => {
+      await db.query(`
+        WITH made AS (
+          INSERT INTO conversations (channel, caller, language, status, created_at)
+          SELECT 'voice', '+1415555' || lpad(i::text, 4, '0'), 'en', 'completed', now() + (i || ' seconds')::interval FROM generate_series(1, 1200) i
+          RETURNING id)
+        INSERT INTO conversation_messages (conversation_id, seq, role, content, text)
+        SELECT id, 1, 'user', to_jsonb('Hello there'::text), 'Hello there' FROM made`);
+      // The three seeded conversations are now the oldest, behind 1,200 newer ones.
+      assert.deepEqual(await ids('booked tuesday'), [booking]);
+      assert.deepEqual(await ids('відкриті'), [ukrainian]);
+      const first = await listConversations(db, { said: 'hello' }, { limit: 50 });
+      assert.equal(first.items.length, 50);
+      const second = await listConversations(db, { said: 'hello' }, { limit: 50, after: first.next! });
+      assert.equal(second.items.length, 50);
+      assert.ok(second.items.every((c) => !first.items.some((f) => f.id === c.id)));
+      // Page by page (one a page), the rare way too.
+      const pages: string[] = [];
+      let after: Keyset | null | undefined;
+      do {
+        const next = await listConversations(db, { said: 'book tues' }, { limit: 1, after: after ?? undefined });
+        pages.push(...next.items.map((c) => c.id));
+        after = next.next;
+      } while (after);
+      assert.deepEqual(pages, [sms, booking], 'newest first');
     });
 
     it('has the indexes that keep these fast with many rows', async () => {
