@@ -93,7 +93,10 @@ async function listConversationsSaying(
   const { rows } = await db.query<SummaryRow>(
     `SELECT ${SUMMARY_COLUMNS}
      FROM (SELECT * FROM conversations ${newest.where()} ORDER BY created_at DESC, id DESC LIMIT ${newest.next(SEARCH_WINDOW)}) c
-     WHERE EXISTS (SELECT 1 FROM conversation_messages m WHERE m.conversation_id = c.id AND m.words @@ to_tsquery('simple', ${newest.next(query)}))
+     -- A LATERAL with LIMIT runs once per conversation, and IS TRUE keeps the words index out of it: with EXISTS, or the
+     -- bare @@, PostgreSQL gathered every message holding a common word first (a quarter of a second and more).
+     CROSS JOIN LATERAL (SELECT 1 FROM conversation_messages m
+       WHERE m.conversation_id = c.id AND (m.words @@ to_tsquery('simple', ${newest.next(query)})) IS TRUE LIMIT 1) said
      ORDER BY c.created_at DESC, c.id DESC LIMIT ${newest.next(page.limit + 1)}`,
     newest.params,
   );
