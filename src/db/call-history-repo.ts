@@ -82,6 +82,7 @@ const SEARCH_WINDOW = 1000;
  * PostgreSQL cannot tell which suits (its estimates for word starts are guesses), so this chooses: common words are
  * found among the newest conversations, checked one by one against each message's stored words (microseconds each);
  * rarer ones, whose matches are few, come from the words index (migration 010), whose cost grows with the matches.
+ * (A conversation with no messages yet has no words: it is never found, which is what a search means.)
  */
 async function listConversationsSaying(
   db: Queryable,
@@ -108,11 +109,16 @@ async function listConversationsSaying(
     all.params,
   );
   if (counted[0]!.n <= SEARCH_WINDOW) return toPage(rows.map(toSummary), page.limit);
-  const rare = filterConditions(filter, page.after);
+  // Every conversation holding the words, from the index: few enough here (the window held fewer than a page of them)
+  // that PostgreSQL, told how many, can choose between reading each and walking the newest conversations past them.
+  const { rows: hits } = await db.query<{ id: string }>(
+    `SELECT DISTINCT conversation_id AS id FROM conversation_messages WHERE words @@ to_tsquery('simple', $1)`,
+    [query],
+  );
+  if (hits.length === 0) return { items: [], next: null };
+  const rare = filterConditions(filter, page.after).add('id = ANY($?::uuid[])', hits.map((hit) => hit.id));
   const { rows: found } = await db.query<SummaryRow>(
-    `WITH hits AS MATERIALIZED (SELECT DISTINCT conversation_id FROM conversation_messages WHERE words @@ to_tsquery('simple', ${rare.next(query)}))
-     SELECT ${SUMMARY_COLUMNS} FROM conversations c ${rare.where()} ${rare.where() ? 'AND' : 'WHERE'} c.id IN (SELECT conversation_id FROM hits)
-     ORDER BY c.created_at DESC, c.id DESC LIMIT ${rare.next(page.limit + 1)}`,
+    `SELECT ${SUMMARY_COLUMNS} FROM conversations c ${rare.where()} ORDER BY c.created_at DESC, c.id DESC LIMIT ${rare.next(page.limit + 1)}`,
     rare.params,
   );
   return toPage(found.map(toSummary), page.limit);
