@@ -1,4 +1,4 @@
-// Server time of each dashboard page over 100,000 conversations in PostgreSQL: node bench/dashboard-pages.ts
+// Server time of each dashboard page over 100,000 conversations (400,000 transcript messages) in PostgreSQL: node bench/dashboard-pages.ts
 import { migrate } from '../src/db/migrate.ts';
 import { openPostgres } from '../src/db/postgres-db.ts';
 import { DashboardVisitor, TEST_DASHBOARD_PASSWORD } from '../test/helpers/dashboard-client.ts';
@@ -21,9 +21,18 @@ INSERT INTO conversations (channel, call_sid, caller, language, status, created_
          (ARRAY['completed','completed','completed','completed','completed','completed','no-answer','busy','active','completed'])[1 + i % 10],
          now() - (i * 30 || ' seconds')::interval, now() - (i * 30 || ' seconds')::interval, now() - (i * 30 - 60 || ' seconds')::interval, 60, 4
   FROM generate_series(1, ${CONVERSATIONS}) i;
+-- Four messages a conversation, words varied by its number: common ones ("appointment"), rarer ones ("implant",
+-- one conversation in a thousand) and other languages, for the transcript search.
 INSERT INTO conversation_messages (conversation_id, seq, role, content, text)
-  SELECT c.id, s, CASE WHEN s % 2 = 1 THEN 'user' ELSE 'assistant' END, to_jsonb('Words number ' || s), 'Words number ' || s
-  FROM (SELECT id FROM conversations ORDER BY created_at DESC LIMIT 1000) c, generate_series(1, 4) s;
+  SELECT c.id, s.seq, s.role, to_jsonb(s.words), s.words
+  FROM (SELECT id, row_number() OVER (ORDER BY created_at DESC) AS n FROM conversations) c,
+  LATERAL (VALUES
+    (1, 'user', 'Hello, I would like to ' || (ARRAY['book a check-up', 'cancel my appointment', 'ask about prices', 'move my cleaning', 'talk to the dentist'])[1 + c.n % 5]
+       || ' on ' || (ARRAY['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'])[1 + c.n % 6] || CASE WHEN c.n % 1000 = 7 THEN ', about an implant' ELSE '' END),
+    (2, 'assistant', 'Certainly. Which time suits you best? Reference ' || c.n),
+    (3, 'user', (ARRAY['The morning, please.', 'Утром, пожалуйста.', 'Вранці, будь ласка.', 'Ráno, prosím.'])[1 + c.n % 4]),
+    (4, 'assistant', 'Done, see you then. Goodbye!')
+  ) AS s(seq, role, words);
 INSERT INTO callback_requests (caller, name, message, created_at, handled_at)
   SELECT '+1415' || lpad(i::text, 7, '0'), 'Caller ' || i, 'Please call back about ' || i, now() - (i || ' minutes')::interval,
          CASE WHEN i > 200 THEN now() END
@@ -37,7 +46,7 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   const database = await createTestDatabase();
   if (!database) throw new Error('PostgreSQL is needed (TEST_DATABASE_URL)');
-  const db = await openPostgres({ url: database.url, poolSize: 5, poolMaxOverflow: 5, poolIdleTimeoutMs: 10_000, poolAcquireTimeoutMs: 5_000, queryTimeoutMs: 30_000, statementTimeoutMs: 29_000 });
+  const db = await openPostgres({ url: database.url, poolSize: 5, poolMaxOverflow: 5, poolIdleTimeoutMs: 10_000, poolAcquireTimeoutMs: 5_000, queryTimeoutMs: 600_000, statementTimeoutMs: 590_000 });
   const server = await startTestServer(testEnv(null, 'openai', { DATABASE_URL: database.url, DASHBOARD_PASSWORD: TEST_DASHBOARD_PASSWORD }), { db: await (async () => (await migrate(db), db))() });
   try {
     const seededAt = performance.now();
@@ -54,6 +63,13 @@ async function main(): Promise<void> {
       '/dashboard/conversations?status=busy',
       '/dashboard/conversations?caller=%2B14150000042',
       `/dashboard/conversations?from=${new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 10)}&to=${new Date(Date.now() - 19 * 86_400_000).toISOString().slice(0, 10)}`,
+      '/dashboard/conversations?q=implant',
+      '/dashboard/conversations?q=check-up',
+      '/dashboard/conversations?q=book%20tuesday',
+      '/dashboard/conversations?q=%D0%B2%D1%80%D0%B0%D0%BD%D1%86%D1%96',
+      '/dashboard/conversations?q=nobody-said-this',
+      '/dashboard/conversations?q=prices&channel=sms',
+      '/dashboard/conversations?q=appointment&caller=%2B14150000042',
       `/dashboard/conversations/${rows[0]!.id}`,
       '/dashboard/messages',
       '/dashboard/messages?show=all',

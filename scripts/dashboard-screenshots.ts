@@ -65,15 +65,20 @@ async function main(): Promise<void> {
     await page.getByLabel('Password').fill(TEST_DASHBOARD_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Today', level: 1 }).waitFor();
-    const shots: [string, string][] = [
-      ['today', '/'],
-      ['conversation', `/dashboard/conversations/${seeded.callId}`],
-      ['messages', '/dashboard/messages'],
-      ['appointments', '/dashboard/appointments'],
+    // The third field is the language the browser asks for.
+    const shots: [string, string, string][] = [
+      ['today', '/', 'en'],
+      ['conversation', `/dashboard/conversations/${seeded.callId}`, 'en'],
+      ['search', '/dashboard/conversations?q=check-up', 'en'],
+      ['messages', '/dashboard/messages', 'en'],
+      ['appointments', '/dashboard/appointments', 'en'],
+      ['settings', '/dashboard/settings', 'en'],
+      ['today-uk', '/', 'uk'],
     ];
     for (const [width, height, device] of [[1280, 860, 'desktop'], [390, 844, 'phone']] as const) {
       await page.setViewportSize({ width, height });
-      for (const [name, target] of shots) {
+      for (const [name, target, language] of shots) {
+        await page.setExtraHTTPHeaders({ 'accept-language': language });
         await page.goto(`${server.url}${target}`);
         await page.waitForLoadState('networkidle').catch(() => {});
         const file = path.join(DOCS, `dashboard-${name}-${device}.png`);

@@ -9,6 +9,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Config } from '../config.ts';
 import { html } from './html.ts';
 import { barePage, page, type PageContext } from './layout.ts';
+import { stringsOf } from './i18n/strings.ts';
 import { createLiveHub } from './live.ts';
 import { passwordCheck, passwordEpoch } from './password.ts';
 import { sessionKey } from './session-key.ts';
@@ -77,9 +78,10 @@ export async function registerDashboard(app: FastifyInstance, deps: DashboardDep
     // A form from an older session (or none) says so in words; everything else goes to the app's error handler.
     dash.setErrorHandler<FastifyError>((error, request, reply) => {
       if (error.code !== 'FST_CSRF_INVALID_TOKEN' && error.code !== 'FST_CSRF_MISSING_SECRET') throw error;
-      if (request.headers['x-dashboard-fetch']) return reply.code(403).send({ error: 'csrf', message: 'This page has expired: reload it and try again.' });
-      const body = html`<h1>This page has expired</h1><p>It was opened before you last signed in or out. <a href="/">Open the dashboard again</a> and repeat what you did.</p>`;
-      return reply.code(403).type('text/html; charset=utf-8').send(barePage('Page expired', body));
+      const t = stringsOf(request);
+      if (request.headers['x-dashboard-fetch']) return reply.code(403).send({ error: 'csrf', message: t.expired.reload });
+      const body = html`<h1>${t.expired.title}</h1><p>${t.expired.text} <a href="/">${t.expired.again}</a> ${t.expired.repeat}</p>`;
+      return reply.code(403).type('text/html; charset=utf-8').send(barePage(t.expired.title, body, t));
     });
 
     // Every state change carries the session's CSRF token; checked after the body is parsed.
@@ -98,7 +100,7 @@ export async function registerDashboard(app: FastifyInstance, deps: DashboardDep
         if (request.method === 'GET' && !request.headers['x-dashboard-fetch'] && request.headers.accept !== 'text/event-stream') {
           return reply.redirect('/dashboard/sign-in', 303);
         }
-        return reply.code(401).type('text/plain; charset=utf-8').send('Sign in first.');
+        return reply.code(401).type('text/plain; charset=utf-8').send(stringsOf(request).signIn.first);
       });
       const context: DashboardContext = {
         ...deps,
@@ -110,6 +112,7 @@ export async function registerDashboard(app: FastifyInstance, deps: DashboardDep
             csrfToken,
             liveVersion: snapshot.version,
             openMessages: snapshot.activity.openMessages,
+            t: stringsOf(reply.request),
           };
           return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page(pageContext, section, title, body));
         },

@@ -1,24 +1,26 @@
 // The page shell every dashboard page shares: head, navigation, sign-out, and the live view's version.
 import { html, type Html } from './html.ts';
+import type { Strings } from './i18n/strings.ts';
 
 export interface PageContext {
   businessName: string;
   csrfToken: string;
   liveVersion: string;
   openMessages: number;
+  t: Strings;
 }
 
 export type Section = 'today' | 'conversations' | 'messages' | 'customers' | 'appointments' | 'knowledge' | 'try' | 'settings';
 
-const NAV: { section: Section; href: string; label: string }[] = [
-  { section: 'today', href: '/', label: 'Today' },
-  { section: 'conversations', href: '/dashboard/conversations', label: 'Conversations' },
-  { section: 'messages', href: '/dashboard/messages', label: 'Messages' },
-  { section: 'customers', href: '/dashboard/customers', label: 'Customers' },
-  { section: 'appointments', href: '/dashboard/appointments', label: 'Appointments' },
-  { section: 'knowledge', href: '/dashboard/knowledge', label: 'Knowledge' },
-  { section: 'try', href: '/dashboard/try', label: 'Try it' },
-  { section: 'settings', href: '/dashboard/settings', label: 'Settings' },
+const NAV: { section: Section; href: string }[] = [
+  { section: 'today', href: '/' },
+  { section: 'conversations', href: '/dashboard/conversations' },
+  { section: 'messages', href: '/dashboard/messages' },
+  { section: 'customers', href: '/dashboard/customers' },
+  { section: 'appointments', href: '/dashboard/appointments' },
+  { section: 'knowledge', href: '/dashboard/knowledge' },
+  { section: 'try', href: '/dashboard/try' },
+  { section: 'settings', href: '/dashboard/settings' },
 ];
 
 function head(title: string): Html {
@@ -36,12 +38,12 @@ export function csrfField(token: string): Html {
 export function page(context: PageContext, section: Section, title: string, body: Html): string {
   const nav = NAV.map(
     (item) =>
-      html`<a href="${item.href}"${item.section === section ? html` aria-current="page"` : ''}>${item.label}${
+      html`<a href="${item.href}"${item.section === section ? html` aria-current="page"` : ''}>${context.t.nav[item.section]}${
         item.section === 'messages' ? html` <span class="badge" data-open-messages${context.openMessages === 0 ? html` hidden` : ''}>${context.openMessages}</span>` : ''
       }</a>`,
   );
   return html`<!doctype html>
-<html lang="en">
+<html lang="${context.t.locale}">
 <head>
 ${head(`${title} · ${context.businessName}`)}
 </head>
@@ -49,7 +51,7 @@ ${head(`${title} · ${context.businessName}`)}
 <header class="top">
 <a class="brand" href="/">${context.businessName}</a>
 <nav>${nav}</nav>
-<form method="post" action="/dashboard/sign-out" class="sign-out">${csrfField(context.csrfToken)}<button type="submit">Sign out</button></form>
+<form method="post" action="/dashboard/sign-out" class="sign-out">${csrfField(context.csrfToken)}<button type="submit">${context.t.common.signOut}</button></form>
 </header>
 <main>
 <h1>${title}</h1>
@@ -61,9 +63,9 @@ ${body}
 }
 
 /** A page outside the signed-in area (sign-in, dashboard off). */
-export function barePage(title: string, body: Html): string {
+export function barePage(title: string, body: Html, t: Strings): string {
   return html`<!doctype html>
-<html lang="en">
+<html lang="${t.locale}">
 <head>
 ${head(title)}
 </head>

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RateLimits } from '../ops/rate-limit.ts';
 import { html, type Html } from './html.ts';
+import { stringsOf } from './i18n/strings.ts';
 import { barePage, csrfField } from './layout.ts';
 import type { PasswordCheck } from './password.ts';
 
@@ -14,14 +15,15 @@ interface SignInDeps {
 
 async function signInPage(reply: FastifyReply, status: number, problem: Html | null): Promise<FastifyReply> {
   const token = await reply.generateCsrf();
+  const t = stringsOf(reply.request);
   const body = html`<form method="post" action="/dashboard/sign-in" class="sign-in">
-<h1>Sign in</h1>
+<h1>${t.signIn.title}</h1>
 ${problem ? html`<p class="problem" role="alert">${problem}</p>` : ''}
 ${csrfField(token)}
-<label>Password <input type="password" name="password" autocomplete="current-password" required autofocus></label>
-<button type="submit">Sign in</button>
+<label>${t.signIn.password} <input type="password" name="password" autocomplete="current-password" required autofocus></label>
+<button type="submit">${t.signIn.button}</button>
 </form>`;
-  return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(barePage('Sign in', body));
+  return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(barePage(t.signIn.title, body, t));
 }
 
 export function registerSignIn(app: FastifyInstance, deps: SignInDeps): void {
@@ -34,16 +36,18 @@ export function registerSignIn(app: FastifyInstance, deps: SignInDeps): void {
     const verdict = await deps.rateLimits.signIn(request);
     if (verdict.limited) {
       reply.header('retry-after', String(verdict.retryAfterSeconds));
-      return signInPage(reply, 429, html`Too many attempts. Try again in ${verdict.retryAfterSeconds} seconds.`);
+      return signInPage(reply, 429, html`${stringsOf(request).signIn.tooMany(verdict.retryAfterSeconds)}`);
     }
     const password = (request.body as Record<string, unknown> | undefined)?.password;
     if (typeof password !== 'string' || !(await deps.check(password))) {
       request.log.info('dashboard: wrong password');
-      return signInPage(reply, 401, html`That password is not right.`);
+      return signInPage(reply, 401, html`${stringsOf(request).signIn.wrong}`);
     }
-    // A new session (and with it a new CSRF secret): nothing set before signing in carries over.
+    // A new session (and with it a new CSRF secret): nothing set before signing in carries over but the language.
+    const language = request.session.get('language');
     request.session.regenerate();
     request.session.set('owner', deps.epoch);
+    if (language) request.session.set('language', language);
     return reply.redirect('/', 303);
   });
 

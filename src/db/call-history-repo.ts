@@ -20,6 +20,20 @@ export interface ConversationFilter {
   from?: string;
   /** created_at < to (ISO 8601 with offset). */
   to?: string;
+  /** Words the caller or the assistant said: one message holds them all, each as a word or a word's start. */
+  said?: string;
+}
+
+// Enough words to narrow any search; more only make the query longer.
+const MAX_SEARCH_WORDS = 8;
+
+/**
+ * The words of `search` as a 'simple' (any language, unstemmed) prefix query: "book tue" finds "booked … Tuesday".
+ * Only letters and digits are kept, so nothing in the text can be read as query syntax. Null when no word is left.
+ */
+export function transcriptQuery(search: string): string | null {
+  const words = search.match(/[\p{L}\p{M}\p{N}]+/gu)?.slice(0, MAX_SEARCH_WORDS) ?? [];
+  return words.length > 0 ? words.map((word) => `${word}:*`).join(' & ') : null;
 }
 
 type SummaryRow = ConversationRow & { message_count: number; keyset_at: string };
@@ -32,24 +46,82 @@ function toSummary(row: SummaryRow): ConversationSummary {
   return { ...toConversation(row), messageCount: row.message_count, keysetAt: row.keyset_at };
 }
 
-export async function listConversations(
-  db: Queryable,
-  filter: ConversationFilter,
-  page: { limit: number; after?: Keyset },
-): Promise<{ items: ConversationSummary[]; next: Keyset | null }> {
-  const conditions = new Conditions().after(page.after);
+/** The filter's conditions on conversations (unqualified columns), after the keyset position. */
+function filterConditions(filter: ConversationFilter, after: Keyset | undefined): Conditions {
+  const conditions = new Conditions().after(after);
   if (filter.channel) conditions.add('channel = $?', filter.channel);
   if (filter.status) conditions.add('status = $?', filter.status);
   if (filter.callSid) conditions.add('call_sid = $?', filter.callSid);
   if (filter.caller) conditions.add('caller = $?', filter.caller);
   if (filter.from) conditions.add('created_at >= $?::timestamptz', filter.from);
   if (filter.to) conditions.add('created_at < $?::timestamptz', filter.to);
+  return conditions;
+}
+
+export async function listConversations(
+  db: Queryable,
+  filter: ConversationFilter,
+  page: { limit: number; after?: Keyset },
+): Promise<{ items: ConversationSummary[]; next: Keyset | null }> {
+  const said = filter.said ? transcriptQuery(filter.said) : null;
+  if (said) return listConversationsSaying(db, filter, said, page);
+  const conditions = filterConditions(filter, page.after);
   const { rows } = await db.query<SummaryRow>(
     `SELECT ${SUMMARY_COLUMNS} FROM conversations c ${conditions.where()}
      ORDER BY c.created_at DESC, c.id DESC LIMIT ${conditions.next(page.limit + 1)}`,
     conditions.params,
   );
   return toPage(rows.map(toSummary), page.limit);
+}
+
+// How many of the newest conversations a search reads message by message before it asks the words index instead.
+const SEARCH_WINDOW = 1000;
+
+/**
+ * Conversations whose messages hold the words of `query`. Neither way of finding them is fast for every word, and
+ * PostgreSQL cannot tell which suits (its estimates for word starts are guesses), so this chooses: common words are
+ * found among the newest conversations, checked one by one against each message's stored words (microseconds each);
+ * rarer ones, whose matches are few, come from the words index (migration 010), whose cost grows with the matches.
+ * (A conversation with no messages yet has no words: it is never found, which is what a search means.)
+ */
+async function listConversationsSaying(
+  db: Queryable,
+  filter: ConversationFilter,
+  query: string,
+  page: { limit: number; after?: Keyset },
+): Promise<{ items: ConversationSummary[]; next: Keyset | null }> {
+  const newest = filterConditions(filter, page.after);
+  const { rows } = await db.query<SummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS}
+     FROM (SELECT * FROM conversations ${newest.where()} ORDER BY created_at DESC, id DESC LIMIT ${newest.next(SEARCH_WINDOW)}) c
+     -- A LATERAL with LIMIT runs once per conversation, and IS TRUE keeps the words index out of it: with EXISTS, or the
+     -- bare @@, PostgreSQL gathered every message holding a common word first (a quarter of a second and more).
+     CROSS JOIN LATERAL (SELECT 1 FROM conversation_messages m
+       WHERE m.conversation_id = c.id AND (m.words @@ to_tsquery('simple', ${newest.next(query)})) IS TRUE LIMIT 1) said
+     ORDER BY c.created_at DESC, c.id DESC LIMIT ${newest.next(page.limit + 1)}`,
+    newest.params,
+  );
+  if (rows.length > page.limit) return toPage(rows.map(toSummary), page.limit);
+  // Fewer than a page: either the window held every conversation the filter allows, or the words are rare.
+  const all = filterConditions(filter, page.after);
+  const { rows: counted } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM conversations ${all.where()} LIMIT ${all.next(SEARCH_WINDOW + 1)}) w`,
+    all.params,
+  );
+  if (counted[0]!.n <= SEARCH_WINDOW) return toPage(rows.map(toSummary), page.limit);
+  // Every conversation holding the words, from the index: few enough here (the window held fewer than a page of them)
+  // that PostgreSQL, told how many, can choose between reading each and walking the newest conversations past them.
+  const { rows: hits } = await db.query<{ id: string }>(
+    `SELECT DISTINCT conversation_id AS id FROM conversation_messages WHERE words @@ to_tsquery('simple', $1)`,
+    [query],
+  );
+  if (hits.length === 0) return { items: [], next: null };
+  const rare = filterConditions(filter, page.after).add('id = ANY($?::uuid[])', hits.map((hit) => hit.id));
+  const { rows: found } = await db.query<SummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM conversations c ${rare.where()} ORDER BY c.created_at DESC, c.id DESC LIMIT ${rare.next(page.limit + 1)}`,
+    rare.params,
+  );
+  return toPage(found.map(toSummary), page.limit);
 }
 
 export async function findConversationSummary(db: Queryable, id: string): Promise<ConversationSummary | null> {

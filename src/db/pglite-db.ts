@@ -2,6 +2,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { PGlite } from '@electric-sql/pglite';
 import type { Transaction } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { inStatementSpan } from '../telemetry/statement-span.ts';
 import type { Db, Queryable } from './db.ts';
 import { DATE_OID, INT8_OID, parseDate, parseInt8 } from './value-types.ts';
@@ -19,6 +20,8 @@ const SHARED_BUFFERS = '16MB';
 export async function openPglite(dataDir: string | undefined): Promise<Db> {
   const pglite = await PGlite.create(dataDir, {
     parsers: { [INT8_OID]: parseInt8, [DATE_OID]: parseDate },
+    // Trigram indexes serve the dashboard's customer search (migration 010); PGlite ships the extension but loads only what it is given.
+    extensions: { pg_trgm },
     startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`],
   });
   let pending = 0;

@@ -1,14 +1,15 @@
-// Issue 11's acceptance path in chromium: sign in, a simulator call appears live, its transcript reads as a chat, the message it left is handled.
+// Issue 11's acceptance path in chromium against the server and the simulator as processes: sign in, a simulator call appears live, its transcript reads as a chat, the message it left is handled.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { listCallbackRequests } from '../../src/db/callbacks-repo.ts';
 import { browserUnavailable, launchBrowser, type Browser } from '../helpers/browser.ts';
 import { track } from '../helpers/child-processes.ts';
 import { TEST_DASHBOARD_PASSWORD } from '../helpers/dashboard-client.ts';
 import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
-import { startTestServer, testEnv, type TestServer } from '../helpers/test-app.ts';
+import { killAndWait } from '../helpers/child-processes.ts';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+import { TEST_API_KEY, testEnv } from '../helpers/test-app.ts';
 import { TEST_TWILIO_TOKEN } from '../helpers/twilio-client.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../cli/main.ts');
@@ -17,17 +18,18 @@ if (unavailable) console.log(`# NOTE: ${unavailable}`);
 
 describe('the owner watches a simulated call in the dashboard', { skip: unavailable ?? false }, () => {
   let standIn: LlmStandIn;
-  let server: TestServer;
+  let server: ServerProcess;
   let browser: Browser;
 
   before(async () => {
     standIn = await startLlmStandIn();
-    server = await startTestServer(testEnv(standIn, 'openai', { DASHBOARD_PASSWORD: TEST_DASHBOARD_PASSWORD, TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN }));
+    // As `DASHBOARD_PASSWORD=… npm start` runs it: src/server.ts in its own process, on an embedded database in a new DATA_DIR.
+    server = await startServerProcess(testEnv(standIn, 'openai', { DASHBOARD_PASSWORD: TEST_DASHBOARD_PASSWORD, TWILIO_AUTH_TOKEN: TEST_TWILIO_TOKEN, LOG_LEVEL: 'warn' }));
     browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
-    await server?.close();
+    if (server) await killAndWait(server.child);
     await standIn?.close();
   });
 
@@ -65,6 +67,9 @@ describe('the owner watches a simulated call in the dashboard', { skip: unavaila
     await page.getByRole('link', { name: 'Today' }).click();
     await page.locator('#open-messages').getByRole('button', { name: 'Mark handled' }).click();
     await page.getByText('Nobody is waiting for a call back.').waitFor();
-    assert.equal((await listCallbackRequests(server.db, { handled: false }, { limit: 10 })).items.length, 0);
+    // What the API says, from the server's own database.
+    const open = await fetch(`${server.url}/v1/messages?handled=false`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } });
+    assert.equal(open.status, 200, server.output());
+    assert.equal(((await open.json()) as { items: unknown[] }).items.length, 0);
   });
 });

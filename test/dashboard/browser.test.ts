@@ -1,7 +1,7 @@
 // The dashboard in a real browser: signing in, every page over seeded data, handling a message, uploading, Try it, a call appearing live.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { insertCallbackRequest, listCallbackRequests } from '../../src/db/callbacks-repo.ts';
 import { browserUnavailable, launchBrowser, type Browser } from '../helpers/browser.ts';
 import { TEST_DASHBOARD_PASSWORD } from '../helpers/dashboard-client.ts';
@@ -67,6 +67,8 @@ describe('dashboard in chromium', { skip: unavailable ?? false }, () => {
       [`/dashboard/customers/${seeded.customerId}`, 'Check-up'],
       [`/dashboard/appointments?week=${new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}`, SEED_NAME],
       ['/dashboard/settings', `${server.url}/twilio/incoming`],
+      ['/dashboard/settings', `${server.url.replace(/^http/, 'ws')}/twilio/relay`],
+      ['/dashboard/settings', `${server.url}/twilio/relay-ended`],
       ['/dashboard/knowledge', 'No documents yet'],
     ];
     for (const [path, text] of expectations) {
@@ -86,6 +88,50 @@ describe('dashboard in chromium', { skip: unavailable ?? false }, () => {
     await page.getByText(HOSTILE_TEXT).waitFor();
     assert.equal(await page.evaluate(() => (globalThis as { __pwned?: boolean }).__pwned), undefined);
     assert.equal(await page.locator('main img').count(), 0);
+  });
+
+  it('finds conversations by the words said in them', async () => {
+    await signIn();
+    await page.goto(`${server.url}/dashboard/conversations`);
+    await page.getByLabel('Words said').fill('check-up tomorrow');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/q=check-up/);
+    const rows = page.locator('#conversation-list tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 1);
+    await rows.first().getByRole('link').click();
+    await page.getByText('You are booked for a check-up tomorrow morning.').waitFor();
+    await page.goto(`${server.url}/dashboard/conversations?q=${encodeURIComponent('nobody said this')}`);
+    await page.getByText('No conversation matches.').waitFor();
+  });
+
+  it('loads the first page as one HTML document and a few static files, 200 KB in all', async () => {
+    await signIn();
+    // As a first visit: nothing from earlier tests in the cache.
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send('Network.clearBrowserCache');
+    const loaded: { url: string; type: string; bytes: number }[] = [];
+    const onFinished = async (request: Request) => {
+      const sizes = await request.sizes();
+      loaded.push({ url: request.url(), type: request.resourceType(), bytes: sizes.responseBodySize + sizes.responseHeadersSize });
+    };
+    page.on('requestfinished', onFinished);
+    try {
+      await page.goto(`${server.url}/`, { waitUntil: 'load' });
+      await page.getByRole('heading', { name: 'Today', level: 1 }).waitFor();
+    } finally {
+      page.off('requestfinished', onFinished);
+      await cdp.detach();
+    }
+    const documents = loaded.filter((r) => r.type === 'document');
+    // The live view's event stream never finishes loading, so it is not among them: it is no part of the page's weight.
+    const others = loaded.filter((r) => r.type !== 'document');
+    assert.equal(documents.length, 1, JSON.stringify(loaded));
+    assert.ok(others.length <= 3, JSON.stringify(loaded));
+    for (const file of others) assert.match(new URL(file.url).pathname, /^\/dashboard\/static\//, JSON.stringify(loaded));
+    const total = loaded.reduce((sum, r) => sum + r.bytes, 0);
+    assert.ok(total <= 200 * 1024, `${total} bytes: ${JSON.stringify(loaded)}`);
+    console.log(`# first page: ${loaded.length} responses, ${total} bytes`);
   });
 
   it('marks a message handled', async () => {

@@ -93,6 +93,7 @@ describe('dashboard security', () => {
     const changes: [string, Record<string, string>][] = [
       [`/dashboard/messages/${seeded.messageId}/handled`, {}],
       ['/dashboard/try', { text: 'hello' }],
+      ['/dashboard/language', { language: 'sk' }],
       ['/dashboard/sign-out', {}],
     ];
     for (const [path, form] of changes) {

@@ -8,6 +8,7 @@ import { KnowledgeInputError } from '../../knowledge/formats.ts';
 import type { DashboardContext } from '../context.ts';
 import { when } from '../format.ts';
 import { html } from '../html.ts';
+import { LANGUAGE_NAMES, stringsOf } from '../i18n/strings.ts';
 import { csrfField } from '../layout.ts';
 import { takeFlash } from '../flash.ts';
 
@@ -30,6 +31,8 @@ export async function registerKnowledge(app: FastifyInstance, context: Dashboard
 
   app.get('/dashboard/knowledge', async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
+    const t = stringsOf(request);
+    const w = t.knowledge;
     const q = query.q?.trim().slice(0, 1000) || undefined;
     const language: Language = (LANGUAGES as readonly string[]).includes(query.language ?? '') ? (query.language as Language) : context.config.defaultLanguage;
     const [documents, results, csrfToken] = await Promise.all([
@@ -41,56 +44,57 @@ export async function registerKnowledge(app: FastifyInstance, context: Dashboard
     const body = html`
 ${flash ? html`<p class="${flash.problem ? 'problem' : 'notice'}" role="status">${flash.text}</p>` : ''}
 <section class="card">
-<h2>Add a document</h2>
+<h2>${w.add}</h2>
 <form method="post" action="/dashboard/knowledge" enctype="multipart/form-data" class="upload" data-upload>
 ${csrfField(csrfToken)}
-<label>File (.md, .txt, .html, .pdf) <input type="file" name="file" required accept=".md,.markdown,.txt,.html,.htm,.pdf"></label>
-<label>Title (optional) <input type="text" name="title" maxlength="300"></label>
-<button type="submit">Upload</button>
+<label>${w.file} <input type="file" name="file" required accept=".md,.markdown,.txt,.html,.htm,.pdf"></label>
+<label>${w.title} <input type="text" name="title" maxlength="300"></label>
+<button type="submit">${w.upload}</button>
 <progress max="100" value="0" hidden></progress>
 </form>
-<p class="muted">A document with the same file name replaces the old one. Retrieval: ${context.knowledge.description}.</p>
+<p class="muted">${w.replaces} ${context.knowledge.description}.</p>
 </section>
 <section class="card">
-<h2>Documents <span class="count">${documents.length}</span></h2>
+<h2>${w.documents} <span class="count">${documents.length}</span></h2>
 ${
   documents.length === 0
-    ? html`<p class="muted">No documents yet: the assistant answers from the business profile alone.</p>`
-    : html`<table class="rows"><thead><tr><th>Title</th><th>File</th><th>Passages</th><th>Size</th><th>Updated</th></tr></thead>
+    ? html`<p class="muted">${w.noDocuments}</p>`
+    : html`<table class="rows"><thead><tr><th>${w.title}</th><th>${w.fileName}</th><th>${w.passages}</th><th>${w.size}</th><th>${w.updated}</th></tr></thead>
 <tbody>${documents.map(
-        (d) => html`<tr><td data-label="Title"><a href="/dashboard/knowledge/${d.id}">${d.title}</a></td><td data-label="File">${d.name}</td><td data-label="Passages">${d.chunks}</td><td data-label="Size">${kilobytes(d.bytes)}</td><td data-label="Updated">${when(d.updatedAt, timeZone)}</td></tr>`,
+        (d) => html`<tr><td data-label="${w.title}"><a href="/dashboard/knowledge/${d.id}">${d.title}</a></td><td data-label="${w.fileName}">${d.name}</td><td data-label="${w.passages}">${d.chunks}</td><td data-label="${w.size}">${kilobytes(d.bytes)}</td><td data-label="${w.updated}">${when(d.updatedAt, timeZone, t.locale)}</td></tr>`,
       )}</tbody></table>`
 }
 </section>
 <section class="card">
-<h2>Try a search</h2>
+<h2>${w.trySearch}</h2>
 <form method="get" action="/dashboard/knowledge" class="filters">
-<label>Question <input type="search" name="q" value="${q ?? ''}" required></label>
-<label>Language <select name="language">${LANGUAGES.map((l) => html`<option value="${l}"${l === language ? html` selected` : ''}>${l}</option>`)}</select></label>
-<button type="submit">Search</button>
+<label>${w.question} <input type="search" name="q" value="${q ?? ''}" required></label>
+<label>${t.common.language} <select name="language">${LANGUAGES.map((l) => html`<option value="${l}"${l === language ? html` selected` : ''}>${LANGUAGE_NAMES[l]}</option>`)}</select></label>
+<button type="submit">${t.common.search}</button>
 </form>
 ${
   results === null
     ? ''
     : results.length === 0
-      ? html`<p class="muted">Nothing found: the assistant would answer without a passage.</p>`
+      ? html`<p class="muted">${w.nothingFound}</p>`
       : html`<ol class="passages">${results.map(
-          (r) => html`<li><p class="muted">${r.title}${r.heading ? ` › ${r.heading}` : ''} · found by ${r.matchedBy.join(' and ')}</p><p>${r.text}</p></li>`,
+          (r) => html`<li><p class="muted">${r.title}${r.heading ? ` › ${r.heading}` : ''} · ${w.foundBy} ${r.matchedBy.join(` ${w.and} `)}</p><p>${r.text}</p></li>`,
         )}</ol>`
 }
 </section>`;
-    return context.render(reply, 'knowledge', 'Knowledge', body);
+    return context.render(reply, 'knowledge', t.nav.knowledge, body);
   });
 
   app.get('/dashboard/knowledge/:id', async (request, reply) => {
     const { id } = request.params as { id: string };
+    const t = stringsOf(request);
     const document = UUID.test(id) ? (await context.knowledge.list()).find((d) => d.id === id) : undefined;
     if (!document) {
       reply.code(404);
-      return context.render(reply, 'knowledge', 'Not found', html`<p>There is no such document. <a href="/dashboard/knowledge">All documents</a></p>`);
+      return context.render(reply, 'knowledge', t.common.notFound, html`<p>${t.knowledge.noSuch} <a href="/dashboard/knowledge">${t.knowledge.all}</a></p>`);
     }
     const chunks = await chunkTexts(context.db, document.id);
-    const body = html`<p class="muted">${document.name} · ${chunks.length} passages · ${kilobytes(document.bytes)}</p>
+    const body = html`<p class="muted">${document.name} · ${t.knowledge.passageCount(chunks.length)} · ${kilobytes(document.bytes)}</p>
 <ol class="passages">${chunks.map((c) => html`<li>${c.heading ? html`<p class="muted">${c.heading}</p>` : ''}<p>${c.text}</p></li>`)}</ol>`;
     return context.render(reply, 'knowledge', document.title, body);
   });
@@ -101,18 +105,19 @@ ${
     scope.post('/dashboard/knowledge', async (request, reply) => {
       // The page's script uploads with progress and then opens the page itself: a redirect it followed would take the notice.
       const done = () => (request.headers['x-dashboard-fetch'] ? reply.send({ location: '/dashboard/knowledge' }) : reply.redirect('/dashboard/knowledge', 303));
+      const t = stringsOf(request);
       const { file, title } = upload(request);
       if (!file) {
-        request.session.set('flash', { text: 'Choose a file to upload.', problem: true });
+        request.session.set('flash', { text: t.knowledge.chooseFile, problem: true });
         return done();
       }
       try {
         const result = await context.knowledge.add({ name: file.filename || 'upload', title, mediaType: file.mimetype, bytes: await file.toBuffer() });
-        const verb = result.status === 'unchanged' ? 'was already there, unchanged' : result.status === 'replaced' ? 'replaced the old version' : 'was added';
-        request.session.set('flash', { text: `“${result.title}” ${verb}: ${result.chunks} passages.`, problem: false });
+        const said = result.status === 'unchanged' ? t.knowledge.unchanged : result.status === 'replaced' ? t.knowledge.replaced : t.knowledge.added;
+        request.session.set('flash', { text: said(result.title, result.chunks), problem: false });
       } catch (error) {
         if (!(error instanceof KnowledgeInputError || error instanceof EmbeddingError)) throw error;
-        request.session.set('flash', { text: `The document was not added: ${error.message}`, problem: true });
+        request.session.set('flash', { text: t.knowledge.notAdded(error.message), problem: true });
       }
       return done();
     });

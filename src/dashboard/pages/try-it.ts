@@ -8,17 +8,19 @@ import { HttpError } from '../../http-error.ts';
 import type { DashboardContext } from '../context.ts';
 import { takeFlash } from '../flash.ts';
 import { html } from '../html.ts';
+import { LANGUAGE_NAMES, stringsOf } from '../i18n/strings.ts';
 import { csrfField } from '../layout.ts';
 import { transcriptView } from './transcript-view.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', ru: 'Русский', uk: 'Українська', sk: 'Slovenčina' };
 
 export function registerTryIt(app: FastifyInstance, context: DashboardContext): void {
   const textDeps = { db: context.db, assistant: context.assistant, llmConfigured: context.llmConfigured, defaultLanguage: context.config.defaultLanguage };
 
   app.get('/dashboard/try', async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
+    const t = stringsOf(request);
+    const w = t.tryIt;
     const found = query.call && UUID.test(query.call) ? await findConversation(context.db, query.call) : null;
     const conversation = found?.channel === 'text' ? found : null;
     const [messages, csrfToken] = await Promise.all([conversation ? loadRecentMessages(context.db, conversation.id) : Promise.resolve([]), reply.generateCsrf()]);
@@ -26,21 +28,21 @@ export function registerTryIt(app: FastifyInstance, context: DashboardContext): 
     const ended = conversation !== null && conversation.status !== 'active';
     const flash = takeFlash(request);
     const body = html`
-${context.llmConfigured ? '' : html`<p class="problem">No LLM is configured, so the assistant cannot answer: see Settings.</p>`}
+${context.llmConfigured ? '' : html`<p class="problem">${w.noLlm}</p>`}
 ${flash ? html`<p class="problem" role="alert">${flash.text}</p>` : ''}
 <section class="card try">
-<div id="try-chat">${conversation ? transcriptView(messages, [], context.profile.timezone) : html`<ol class="chat"></ol>`}</div>
-${ended ? html`<p class="muted">The assistant ended this conversation.</p>` : ''}
-<form method="post" action="/dashboard/try" class="say" data-try>
+<div id="try-chat">${conversation ? transcriptView(messages, [], context.profile.timezone, t) : html`<ol class="chat"></ol>`}</div>
+${ended ? html`<p class="muted">${w.ended}</p>` : ''}
+<form method="post" action="/dashboard/try" class="say" data-try data-you="${t.transcript.you}" data-assistant="${t.transcript.assistant}" data-went-wrong="${w.wentWrong}" data-ended="${w.endedLive}" data-no-answer="${w.noAnswer}">
 ${csrfField(csrfToken)}
 ${conversation && !ended ? html`<input type="hidden" name="call_id" value="${conversation.id}">` : ''}
-<label>Language <select name="language">${LANGUAGES.map((l) => html`<option value="${l}"${l === language ? html` selected` : ''}>${LANGUAGE_NAMES[l]}</option>`)}</select></label>
-<label class="grow">You say <input type="text" name="text" required maxlength="4000" autocomplete="off" placeholder="When are you open?"></label>
-<button type="submit">Send</button>
+<label>${t.common.language} <select name="language">${LANGUAGES.map((l) => html`<option value="${l}"${l === language ? html` selected` : ''}>${LANGUAGE_NAMES[l]}</option>`)}</select></label>
+<label class="grow">${w.youSay} <input type="text" name="text" required maxlength="4000" autocomplete="off" placeholder="${w.placeholder}"></label>
+<button type="submit">${w.send}</button>
 </form>
-<p><a href="/dashboard/try">Start over</a> · ${conversation ? html`<a href="/dashboard/conversations/${conversation.id}">This conversation's page</a>` : 'Conversations started here are kept with the others (channel Text).'}</p>
+<p><a href="/dashboard/try">${w.startOver}</a> · ${conversation ? html`<a href="/dashboard/conversations/${conversation.id}">${w.thisConversation}</a>` : w.kept}</p>
 </section>`;
-    return context.render(reply, 'try', 'Try it', body);
+    return context.render(reply, 'try', t.nav.try, body);
   });
 
   app.post('/dashboard/try', async (request, reply) => {
@@ -50,7 +52,7 @@ ${conversation && !ended ? html`<input type="hidden" name="call_id" value="${con
     const callId = typeof form.call_id === 'string' && UUID.test(form.call_id) ? form.call_id : undefined;
     const wantsJson = request.headers.accept === 'application/json';
     if (!text) {
-      if (wantsJson) return reply.code(422).send({ error: 'Say something first.' });
+      if (wantsJson) return reply.code(422).send({ error: stringsOf(request).tryIt.saySomething });
       return reply.redirect(callId ? `/dashboard/try?call=${callId}` : '/dashboard/try', 303);
     }
     try {

@@ -72,15 +72,17 @@
   const form = document.querySelector('form[data-try]');
   if (!form) return;
   const chat = document.querySelector('#try-chat .chat');
+  // The words come with the page, in its language.
+  const words = form.dataset;
   function bubble(role, text) {
     const item = document.createElement('li');
     item.className = `bubble ${role}`;
     const who = document.createElement('span');
     who.className = 'who';
-    who.textContent = role === 'user' ? 'You' : 'Assistant';
-    const words = document.createElement('p');
-    words.textContent = text;
-    item.append(who, words);
+    who.textContent = role === 'user' ? words.you : words.assistant;
+    const said = document.createElement('p');
+    said.textContent = text;
+    item.append(who, said);
     chat.append(item);
     item.scrollIntoView({ block: 'nearest' });
   }
@@ -103,7 +105,7 @@
       });
       const reply = await response.json();
       if (reply.reply) bubble('assistant', reply.reply);
-      else bubble('assistant', reply.error || 'Something went wrong.');
+      else bubble('assistant', reply.error || words.wentWrong);
       if (reply.call_id) {
         let callId = form.elements.namedItem('call_id');
         if (!callId) {
@@ -115,12 +117,12 @@
         callId.value = reply.call_id;
       }
       if (reply.ended) {
-        bubble('assistant', '(The assistant ended the conversation. Start over to talk again.)');
+        bubble('assistant', words.ended);
         input.disabled = true;
         return;
       }
     } catch {
-      bubble('assistant', 'The server did not answer.');
+      bubble('assistant', words.noAnswer);
     }
     button.disabled = false;
     input.focus();
