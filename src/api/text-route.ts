@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { collectTurn, type Assistant } from '../assistant/engine.ts';
+import type { Assistant } from '../assistant/engine.ts';
+import { collectTurn } from '../assistant/turn-outcome.ts';
 import { cleanTextSchema } from '../clean-text.ts';
 import { LANGUAGES, type Language } from '../config.ts';
 import { createConversation, findConversation, setConversationLanguage, setConversationStatus, type Conversation } from '../db/conversations-repo.ts';

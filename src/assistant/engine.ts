@@ -291,16 +291,3 @@ async function* generateTurn(request: TurnRequest): ModelEvents {
   if (result.text) yield { type: 'text-delta', text: result.text };
   return result.response.messages;
 }
-
-export type TurnOutcome =
-  | { ok: true; reply: string; actions: AssistantAction[]; messages: ModelMessage[]; language: Language; waitedMs: number }
-  | { ok: false; cause: FailureCause; apology: string; waitedMs: number };
-
-/** For transports that answer once the turn is over (webhooks, JSON): the turn's outcome. */
-export async function collectTurn(events: AsyncIterable<AssistantEvent>): Promise<TurnOutcome> {
-  for await (const event of events) {
-    if (event.type === 'done') return { ok: true, reply: event.reply, actions: event.actions, messages: event.messages, language: event.language, waitedMs: event.waitedMs };
-    if (event.type === 'failed') return { ok: false, cause: event.cause, apology: event.apology, waitedMs: event.waitedMs };
-  }
-  throw new Error('assistant turn ended without an outcome');
-}

@@ -2,7 +2,8 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import twilio from 'twilio';
-import { collectTurn, type Assistant } from '../assistant/engine.ts';
+import type { Assistant } from '../assistant/engine.ts';
+import { collectTurn } from '../assistant/turn-outcome.ts';
 import { phrase } from '../assistant/phrases.ts';
 import type { Language } from '../config.ts';
 import { openSmsConversation } from '../db/calls-repo.ts';

@@ -1,6 +1,7 @@
 // One spoken turn of a call: answered once per turn, in time for Twilio, from any instance.
 import type { FastifyBaseLogger } from 'fastify';
-import { collectTurn, type Assistant } from '../assistant/engine.ts';
+import type { Assistant } from '../assistant/engine.ts';
+import { collectTurn } from '../assistant/turn-outcome.ts';
 import { apology, phrase } from '../assistant/phrases.ts';
 import type { Language } from '../config.ts';
 import type { ModelMessage } from 'ai';
