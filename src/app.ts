@@ -180,6 +180,7 @@ export async function buildApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     authToken: await resolveTwilioAuthToken(config, logger),
     limitCaller: rateLimits.caller,
     limitCallerTurn: rateLimits.callerTurn,
+    observeTokenDelay: metrics.relayTokenWritten,
   });
 
   const appointmentsDeps = { db, timeZone: profile.timezone, businessName: profile.name, calendarFeedToken: config.calendarFeedToken };

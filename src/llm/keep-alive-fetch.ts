@@ -1,5 +1,6 @@
 // The `fetch` the AI SDK providers are given: whole replies over undici's keep-alive pool, without WHATWG fetch's streams.
 import { Agent, request, type Dispatcher } from 'undici';
+import { timedStreamFetch } from './chunk-clock.ts';
 
 // One pool for the process: a model provider's connections stay open between turns.
 const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
@@ -9,13 +10,12 @@ const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000
  * read in one piece by `undici.request` and handed back as a `Response`: about half the client
  * CPU of the global `fetch`, whose body goes through web streams. A streamed request (the body
  * asks for `"stream":true`, which JSON can only spell that way as a key) goes through the
- * global `fetch` unchanged, delta by delta.
+ * global `fetch` unchanged, delta by delta (its chunks' arrivals timed for a relay turn).
  */
 export const keepAliveFetch: typeof fetch = async (input, init) => {
   const body = init?.body;
-  if (typeof body !== 'string' || body.includes('"stream":true') || typeof input !== 'string' && !(input instanceof URL)) {
-    return fetch(input, init);
-  }
+  if (typeof body !== 'string' || typeof input !== 'string' && !(input instanceof URL)) return fetch(input, init);
+  if (body.includes('"stream":true')) return timedStreamFetch(input, init);
   const signal = init?.signal ?? undefined;
   let answer: Dispatcher.ResponseData;
   let bytes: ArrayBuffer;

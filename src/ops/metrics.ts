@@ -27,6 +27,8 @@ export interface Metrics extends TurnObserver, EmbeddingObserver {
   rateLimited(scope: RateLimitScope): void;
   /** A knowledge search that finished (a turn's, the tool's or the API's), however long it took. */
   knowledgeSearched(outcome: 'ok' | 'error', durationMs: number, passages: number): void;
+  /** A model's text delta went out on a relay socket, `delayMs` after its bytes reached the process. */
+  relayTokenWritten(delayMs: number): void;
 }
 
 export interface MetricsDeps {
@@ -44,6 +46,8 @@ const LLM_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20];
 const SERVER_TIME_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
 // Retrieval's budget is a few ms; its deadline in a turn is 400 ms by default.
+// The relay's budget is p99 ≤ 1 ms from a token's bytes to its frame: dense below and around it.
+const TOKEN_DELAY_BUCKETS = [0.00005, 0.0001, 0.00015, 0.0002, 0.0003, 0.0004, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 const RETRIEVAL_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 1, 2.5];
 
 const ACTIVE_CALLS_SQL = `SELECT count(*)::int AS count FROM conversations
@@ -120,6 +124,12 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     labelNames: ['outcome'] as const,
     registers,
   });
+  const tokenDelay = new Histogram({
+    name: `${PREFIX}relay_token_delay_seconds`,
+    help: "Relay calls: from a model text chunk's arrival on the LLM socket to its text frame handed to the caller's WebSocket",
+    buckets: TOKEN_DELAY_BUCKETS,
+    registers,
+  });
   // Registered before active_calls: a scrape collects in order, so the pool is read before the scrape's own query holds a connection.
   new Gauge({
     name: `${PREFIX}db_pool_connections`,
@@ -174,6 +184,9 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     knowledgeSearched(outcome, durationMs, passages) {
       retrieval.observe({ outcome }, durationMs / 1000);
       if (outcome === 'ok') passagesReturned.observe(passages);
+    },
+    relayTokenWritten(delayMs) {
+      tokenDelay.observe(Math.max(0, delayMs) / 1000);
     },
     embeddingCall(outcome) {
       embeddingCalls.inc({ outcome });

@@ -28,6 +28,8 @@ export interface RelaySessionDeps {
   silenceTimeoutMs: number;
   /** Counts a caller's turn against RATE_LIMIT_CALLER_PER_MINUTE, shared with their webhooks; true once it is spent. */
   limitCallerTurn(caller: string | null, callSid: string): Promise<boolean>;
+  /** A model's text delta went out as a `text` frame, `delayMs` after its bytes reached the process. */
+  observeTokenDelay(delayMs: number): void;
 }
 
 /** The part of a WebSocket the session uses. */
@@ -90,13 +92,17 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
     },
   });
 
-  const send = (message: OutboundMessage): void => {
-    if (socket.readyState !== OPEN) return;
+  /** True once the frame is handed to the socket; false when it has closed. */
+  const send = (message: OutboundMessage): boolean => {
+    if (socket.readyState !== OPEN) return false;
     socket.send(JSON.stringify(message));
     if (message.type === 'text') speakingUntil = Math.max(performance.now(), speakingUntil) + message.token.length * SPEECH_MS_PER_CHAR;
+    return true;
   };
   /** A whole phrase of ours, said at once. */
-  const say = (text: string): void => send({ type: 'text', token: text, last: true });
+  const say = (text: string): void => {
+    send({ type: 'text', token: text, last: true });
+  };
   const endSession = (handoff: HandoffData): void => {
     ended = true;
     silence.stop();
@@ -159,7 +165,7 @@ export function runRelaySession(socket: RelaySocket, deps: RelaySessionDeps, bas
     turn = current;
     let ending: HandoffData | null;
     try {
-      ending = await streamReply({ db: deps.db, assistant: deps.assistant, log, conversation, send, speakIn }, current, text);
+      ending = await streamReply({ db: deps.db, assistant: deps.assistant, log, conversation, send, speakIn, observeTokenDelay: deps.observeTokenDelay }, current, text);
     } finally {
       turn = null;
     }

@@ -6,6 +6,7 @@ import { LANGUAGES, type Language } from '../config.ts';
 import type { Conversation } from '../db/conversations-repo.ts';
 import type { Db } from '../db/db.ts';
 import { storeInterruptedTurn, truncateLastReply } from '../db/heard-replies-repo.ts';
+import { ChunkClock, withChunkClock } from '../llm/chunk-clock.ts';
 import type { HandoffData, OutboundMessage } from './relay-messages.ts';
 
 /** A reply being streamed; `heard` is set once the caller cut it off. */
@@ -20,7 +21,10 @@ export interface TurnContext {
   assistant: Assistant;
   log: FastifyBaseLogger;
   conversation: Conversation;
-  send(message: OutboundMessage): void;
+  /** True once the frame is handed to the socket. */
+  send(message: OutboundMessage): boolean;
+  /** A model's text delta went out, `delayMs` after its bytes reached the process. */
+  observeTokenDelay(delayMs: number): void;
   /** The model switched the call's language (it has stored it): Twilio and the session follow. */
   speakIn(language: Language): void;
 }
@@ -41,7 +45,13 @@ function switchedTo(output: unknown): Language | undefined {
  * Streams the reply to `text`; `turn.heard` may be set (and its controller aborted) meanwhile by
  * the session. Resolves once the turn is stored, with how the session ends, or null when it goes on.
  */
-export async function streamReply(context: TurnContext, turn: RunningTurn, text: string): Promise<HandoffData | null> {
+export function streamReply(context: TurnContext, turn: RunningTurn, text: string): Promise<HandoffData | null> {
+  // The turn's streamed model requests tell this clock when their bytes arrive.
+  const clock = new ChunkClock();
+  return withChunkClock(clock, () => streamAndStore(context, turn, text, clock));
+}
+
+async function streamAndStore(context: TurnContext, turn: RunningTurn, text: string, clock: ChunkClock): Promise<HandoffData | null> {
   const { log, send } = context;
   let language = context.conversation.language;
   const startedMs = performance.now();
@@ -63,13 +73,17 @@ export async function streamReply(context: TurnContext, turn: RunningTurn, text:
         if (switched) context.speakIn((language = switched));
       }
       if (event.type === 'text-delta' && event.text !== '') {
+        // Claimed by every delta, written or held back, so that the next one counts from its own bytes.
+        const receivedMs = clock.claim();
         if (holdBack) {
           held += event.text;
           continue;
         }
         if (turn.sent === '') log.debug({ firstTokenMs: Math.round(performance.now() - startedMs) }, 'first token sent');
         turn.sent += event.text;
-        send({ type: 'text', token: event.text, last: false });
+        // Timed once `send` returns: ws has framed the token and written it to the socket (no compression), which
+        // hands it to the kernel at once unless the caller's side is backed up.
+        if (send({ type: 'text', token: event.text, last: false }) && receivedMs >= 0) context.observeTokenDelay(performance.now() - receivedMs);
       }
       if (event.type === 'failed') send({ type: 'text', token: (turn.sent ? ' ' : '') + event.apology, last: true });
     }

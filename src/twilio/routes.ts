@@ -20,6 +20,7 @@ export interface TwilioDeps extends Omit<VoiceRouteDeps, 'voiceMode' | 'urls'>, 
   /** null when validation is off. */
   authToken: string | null;
   limitCallerTurn: RelaySessionDeps['limitCallerTurn'];
+  observeTokenDelay: RelaySessionDeps['observeTokenDelay'];
 }
 
 export async function registerTwilioRoutes(app: FastifyInstance, config: Readonly<Config>, deps: TwilioDeps): Promise<void> {
