@@ -12,6 +12,11 @@ const { VoiceResponse } = twilio.twiml;
 export const RELAY_ENDED_PATH = '/twilio/relay-ended';
 export const RELAY_SOCKET_PATH = '/twilio/relay';
 
+// Twilio's attributes are camelCase (interruptSensitivity, reportInputDuringAgentSpeech), this one in the
+// ConversationRelay samples too; twilio-node 6.2's types spell it `ignorebackchannel`, which Twilio's TwiML
+// check is reported to drop (warning 12200) without failing the call, leaving the filter off.
+const TWILIO_SPELLING = { ignoreBackchannel: 'true' };
+
 /** The TTS voice and speech recognition of each language, the same Google voices the turn-based mode speaks with. */
 function languageSettings(language: Language): { code: string; ttsProvider: string; voice: string; transcriptionProvider: string } {
   const { locale, voice } = VOICES[language];
@@ -36,16 +41,16 @@ export function relayTwiml(options: RelayTwimlOptions): string {
   const response = new VoiceResponse();
   const connect = response.connect({ action: RELAY_ENDED_PATH, method: 'POST' });
   const relay = connect.conversationRelay({
+    ...TWILIO_SPELLING,
     url: options.socketUrl,
     welcomeGreeting: wellFormedText(options.welcomeGreeting),
     language: VOICES[options.language].locale,
     ttsProvider: 'Google',
     voice: languageSettings(options.language).voice,
     transcriptionProvider: 'Google',
-    // Speech interrupts, so the caller can cut a long answer short; Twilio's backchannel filter keeps "mm-hm" from doing so.
+    // Speech interrupts, so the caller can cut a long answer short; the backchannel filter keeps "mm-hm" from doing so.
     interruptible: 'speech',
     welcomeGreetingInterruptible: 'speech',
-    ignorebackchannel: 'true',
     dtmfDetection: true,
   });
   for (const language of LANGUAGES) relay.language(languageSettings(language));

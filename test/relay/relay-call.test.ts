@@ -71,6 +71,9 @@ describe('a streamed call (ConversationRelay)', () => {
     assert.match(heard.raw, /language="en-US"/);
     assert.match(heard.raw, /interruptible="speech"/);
     assert.match(heard.raw, /dtmfDetection="true"/);
+    // Twilio's camelCase spelling: twilio-node's lower-case `ignorebackchannel` would be dropped, the filter left off.
+    assert.match(heard.raw, / ignoreBackchannel="true"/);
+    assert.doesNotMatch(heard.raw, /ignorebackchannel=/);
     for (const code of ['en-US', 'ru-RU', 'uk-UA', 'sk-SK']) assert.match(heard.raw, new RegExp(`<Language code="${code}"`));
     // The call's language is the only parameter: no number or name of the caller travels through Twilio.
     assert.deepEqual([...heard.raw.matchAll(/<Parameter name="([^"]*)" value="([^"]*)"\/>/g)].map((m) => [m[1], m[2]]), [['language', 'en']]);
