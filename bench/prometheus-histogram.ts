@@ -48,3 +48,9 @@ export function histogramQuantile(histogram: Histogram, q: number): number {
   }
   return lower;
 }
+
+/** The share of observations at or below `bound`, when `bound` is one of the buckets' bounds. */
+export function histogramShareWithin(histogram: Histogram, bound: number): number {
+  const total = histogram.buckets.at(-1)?.count ?? 0;
+  return (histogram.buckets.find((bucket) => bucket.le === bound)?.count ?? Number.NaN) / total;
+}

@@ -40,7 +40,7 @@ const control = createServer((req, res) => {
 });
 await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
 const controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
-process.stdout.write(`${JSON.stringify({ openaiBaseUrl: standIn.openaiBaseUrl, controlUrl })}\n`);
+process.stdout.write(`${JSON.stringify({ openaiBaseUrl: standIn.openaiBaseUrl, controlUrl, pid: process.pid })}\n`);
 process.on('SIGTERM', () => {
   control.close();
   void standIn.close().then(() => process.exit(0));

@@ -1,6 +1,6 @@
 // The relay benchmark's callers as their own process: signed sockets the way Twilio opens them, one part of the benchmark per run, its result as JSON.
 import { randomBytes } from 'node:crypto';
-import { loadavg } from 'node:os';
+import { loadavg, setPriority } from 'node:os';
 import twilio from 'twilio';
 import WebSocket from 'ws';
 import type { RequestTiming } from './relay-llm-process.ts';
@@ -203,6 +203,8 @@ async function openAndTurn(request: Extract<RelayLoadRequest, { part: 'open' }>,
 }
 
 if (import.meta.main) {
+  // Below the server's priority, so that on two shared cores the server runs first (BENCH_RELAY_NICE, 0 for none).
+  setPriority(Number(process.env.BENCH_RELAY_NICE ?? 10));
   const request = JSON.parse(process.argv[2] ?? '{}') as RelayLoadRequest;
   const socketUrl = `${request.serverUrl.replace(/^http/, 'ws')}/twilio/relay`;
   const lines = request.part === 'talk' ? await talk(request, socketUrl) : request.part === 'stream' ? await stream(request, socketUrl) : await openAndTurn(request, socketUrl);
