@@ -4,20 +4,24 @@ import diagnostics from 'node:diagnostics_channel';
 
 /**
  * The arrival times (performance clock) of one turn's streamed model bytes. A text frame's
- * "received" moment is the first chunk that arrived since the previous frame was written, or,
- * when none has, the last chunk (a chunk carrying several deltas): exact while each chunk's
- * deltas are written before the next chunk is read, as they are when nothing on the way waits
- * on the event loop. A delta split across two chunks, or a chunk without text before the one with
- * it (OpenAI's first, naming the role), counts from the earlier chunk: an overestimate.
+ * "received" moment is the first chunk read since the previous frame was written, or, when none
+ * has been, the last chunk read (one chunk carrying several deltas). Each chunk's deltas are
+ * written within the event-loop turn that read it (nothing on the way waits on the loop), so this
+ * is exact. Were the stream to fall behind by more than a chunk, a delta could count from a chunk
+ * before its own (an overestimate) or, after a chunk of several deltas, from a later one. A step's
+ * first delta counts from the last chunk read: the chunks before it carry no text (OpenAI's naming
+ * the role, Anthropic's message_start), and would count the model's pause before its first word.
  */
 export class ChunkClock {
   private firstUnclaimedMs = -1;
   private lastMs = -1;
+  private claimedInStep = false;
 
   /** A new model request of the turn (its next step): what arrived for the previous one is not this one's. */
   restart(): void {
     this.firstUnclaimedMs = -1;
     this.lastMs = -1;
+    this.claimedInStep = false;
   }
 
   /** A chunk of the reply was read off the model's socket. */
@@ -28,8 +32,9 @@ export class ChunkClock {
 
   /** When the bytes of the delta about to be written arrived; -1 when no chunk was seen (a reply not streamed). */
   claim(): number {
-    const at = this.firstUnclaimedMs >= 0 ? this.firstUnclaimedMs : this.lastMs;
+    const at = this.claimedInStep && this.firstUnclaimedMs >= 0 ? this.firstUnclaimedMs : this.lastMs;
     this.firstUnclaimedMs = -1;
+    this.claimedInStep = true;
     return at;
   }
 }

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { phrase } from '../../src/assistant/phrases.ts';
+import { ChunkClock } from '../../src/llm/chunk-clock.ts';
 import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
 import { PhoneCall } from '../helpers/phone-call.ts';
 import { scrape } from '../helpers/prometheus.ts';
@@ -10,6 +11,27 @@ import { startTestServer, testEnv, type Provider, type TestServer } from '../hel
 import { TEST_TWILIO_TOKEN } from '../helpers/twilio-client.ts';
 
 const METRIC = 'phone_assistant_relay_token_delay_seconds';
+
+describe('which chunk a written token counts from', () => {
+  it("skips the chunks before a step's first text, keeps the first since the last frame, and starts again with the next step", () => {
+    const clock = new ChunkClock();
+    assert.equal(clock.claim(), -1, 'nothing streamed');
+    clock.arrived(0); // OpenAI's chunk naming the role: no text
+    clock.arrived(10);
+    assert.equal(clock.claim(), 10);
+    clock.arrived(20); // one chunk, two deltas
+    assert.equal(clock.claim(), 20);
+    assert.equal(clock.claim(), 20);
+    clock.arrived(30); // two chunks read before the next frame: it counts from the first
+    clock.arrived(40);
+    assert.equal(clock.claim(), 30);
+    assert.equal(clock.claim(), 40);
+    clock.restart(); // the request after a tool
+    clock.arrived(100);
+    clock.arrived(110);
+    assert.equal(clock.claim(), 110);
+  });
+});
 
 for (const provider of ['openai', 'anthropic'] as Provider[]) {
   describe(`token → frame delay of relay calls (${provider})`, () => {
