@@ -34,7 +34,8 @@ export class ChunkClock {
   claim(): number {
     const at = this.claimedInStep && this.firstUnclaimedMs >= 0 ? this.firstUnclaimedMs : this.lastMs;
     this.firstUnclaimedMs = -1;
-    this.claimedInStep = true;
+    // A delta with no chunk read (a reply not streamed) leaves the step's first for the first that has one.
+    this.claimedInStep = at >= 0;
     return at;
   }
 }
