@@ -41,7 +41,6 @@ export function relayTwiml(options: RelayTwimlOptions): string {
   const response = new VoiceResponse();
   const connect = response.connect({ action: RELAY_ENDED_PATH, method: 'POST' });
   const relay = connect.conversationRelay({
-    ...TWILIO_SPELLING,
     url: options.socketUrl,
     welcomeGreeting: wellFormedText(options.welcomeGreeting),
     language: VOICES[options.language].locale,
@@ -52,6 +51,7 @@ export function relayTwiml(options: RelayTwimlOptions): string {
     interruptible: 'speech',
     welcomeGreetingInterruptible: 'speech',
     dtmfDetection: true,
+    ...TWILIO_SPELLING,
   });
   for (const language of LANGUAGES) relay.language(languageSettings(language));
   relay.parameter({ name: 'language', value: options.language });
