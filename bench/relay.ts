@@ -1,5 +1,5 @@
 // Relay benchmark: prompt → first `text` frame (model's first token after 300 ms), token → frame at many sessions (server side and end to end), and thousands of sessions open and taking turns.
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, setPriority, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { AUTH_TOKEN, type RelayLoadRequest, type RelayLoadResult, type RelayPart } from './relay-load.ts';
@@ -29,6 +29,10 @@ const metrics = async (serverUrl: string) => (await fetch(`${serverUrl}/metrics`
 function collections(text: string, kind: 'minor' | 'major'): { count: number; seconds: number } {
   const sample = (what: string) => Number(new RegExp(`^nodejs_gc_duration_seconds_${what}\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
   return { count: sample('count'), seconds: sample('sum') };
+}
+/** How often the kernel has taken the CPU from the server's main thread while it could still run (preempted it). */
+function preemptions(pid: number): number {
+  return Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8'))?.[1]);
 }
 /** What the collections of one kind between two scrapes came to. */
 function gcBetween(before: string, after: string, kind: 'minor' | 'major'): string {
@@ -76,6 +80,7 @@ async function main(): Promise<void> {
       const scrapedBefore = await metrics(app.url);
       const before = parseHistogram(scrapedBefore, TOKEN_DELAY);
       const cpuBeforeMs = processCpuMs(app.child.pid!);
+      const preemptedBefore = preemptions(app.child.pid!);
       await run({ part: 'stream', sessions: STREAMING, spreadMs: SPREAD_MS });
       const text = await metrics(app.url);
       const delay = histogramDelta(parseHistogram(text, TOKEN_DELAY), before);
@@ -84,7 +89,8 @@ async function main(): Promise<void> {
         `server side, LLM chunk read → text frame written (${TOKEN_DELAY}, ${delay.count} tokens, quantiles interpolated within buckets): ` +
           `p50 ${ms(histogramQuantile(delay, 0.5))}, p99 ${ms(histogramQuantile(delay, 0.99))}, mean ${ms(delay.sum / delay.count)}, ` +
           `${(histogramShareWithin(delay, 0.001) * 100).toFixed(2)}% within 1 ms (budget p99 ≤ 1 ms); ` +
-          `server CPU ${((processCpuMs(app.child.pid!) - cpuBeforeMs) / 1000).toFixed(1)} s, event-loop delay p99 ${ms(loopP99)}, ` +
+          `server CPU ${((processCpuMs(app.child.pid!) - cpuBeforeMs) / 1000).toFixed(1)} s, main thread preempted ${preemptions(app.child.pid!) - preemptedBefore} times, ` +
+          `event-loop delay p99 ${ms(loopP99)}, ` +
           `garbage collections ${gcBetween(scrapedBefore, text, 'minor')}, ${gcBetween(scrapedBefore, text, 'major')}; load ${load()}`,
       );
     }
