@@ -18,6 +18,8 @@ const PROFILE_DIR = process.env.BENCH_RELAY_CPU_PROF;
 /** Extra Node flags for the server, space-separated (`--max-semi-space-size=64`), for trying V8 settings. */
 /** The stand-in and the callers run at this nice value, below the server, so that on two cores the server runs first. */
 const NICE = Number(process.env.BENCH_RELAY_NICE ?? 10);
+/** A nice value for the server itself (negative needs root): on a shared machine, how it fares when others' work waits. */
+const SERVER_NICE = process.env.BENCH_RELAY_SERVER_NICE;
 const SERVER_NODE_ARGS = (process.env.BENCH_RELAY_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const TOKEN_DELAY = 'phone_assistant_relay_token_delay_seconds';
 
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
     60_000,
     [...SERVER_NODE_ARGS, ...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [])],
   );
+  if (SERVER_NICE !== undefined) setPriority(app.child.pid!, Number(SERVER_NICE));
   const run = async (part: RelayPart) => {
     const request: RelayLoadRequest = { ...part, serverUrl: app.url, controlUrl: llm.announced.controlUrl };
     for (const text of (await runJson<RelayLoadResult>('bench/relay-load.ts', [JSON.stringify(request)])).lines) line(text);
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
   try {
     const database = process.env.BENCH_RELAY_DATABASE_URL ? 'PostgreSQL' : 'embedded database';
     const flags = SERVER_NODE_ARGS.length > 0 ? `; server flags ${SERVER_NODE_ARGS.join(' ')}` : '';
-    line(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${database}${flags}; stand-in and callers at nice ${NICE}; load ${load()}`);
+    line(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${database}${flags}; stand-in and callers at nice ${NICE}${SERVER_NICE === undefined ? '' : `, server at nice ${SERVER_NICE}`}; load ${load()}`);
     if (TALKING > 0) await run({ part: 'talk', sessions: TALKING, turns: TURNS, firstTokenMs: FIRST_TOKEN_MS });
     if (STREAMING > 0) {
       // The server's own histogram over this part alone; the scrape also restarts prom-client's event-loop delay window.
