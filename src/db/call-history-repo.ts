@@ -20,7 +20,7 @@ export interface ConversationFilter {
   from?: string;
   /** created_at < to (ISO 8601 with offset). */
   to?: string;
-  /** Words the caller or the assistant said: one message holds them all, each as a word or a word's start. */
+  /** Words the caller or the assistant said: the conversation's transcript holds them all, each as a word or a word's start. */
   said?: string;
 }
 
@@ -74,15 +74,17 @@ export async function listConversations(
   return toPage(rows.map(toSummary), page.limit);
 }
 
-// How many of the newest conversations a search reads message by message before it asks the words index instead.
+// How many of the newest conversations a search checks before it asks the words index instead: enough that words in
+// one conversation in twenty fill a page from them, few enough that checking them all takes about a millisecond.
 const SEARCH_WINDOW = 1000;
 
 /**
- * Conversations whose messages hold the words of `query`. Neither way of finding them is fast for every word, and
- * PostgreSQL cannot tell which suits (its estimates for word starts are guesses), so this chooses: common words are
- * found among the newest conversations, checked one by one against each message's stored words (microseconds each);
- * rarer ones, whose matches are few, come from the words index (migration 010), whose cost grows with the matches.
- * (A conversation with no messages yet has no words: it is never found, which is what a search means.)
+ * Conversations whose transcripts hold the words of `query` (each conversation's words in one row, migration 011).
+ * Neither way of finding them is fast for every word, and PostgreSQL cannot tell which suits (its estimates for word
+ * starts are guesses), so this chooses: common words are found among the newest conversations the filter allows,
+ * checked one by one against their stored words (microseconds each); rarer ones, whose matches are few, come from the
+ * words index, whose cost grows with the matches: fewer than a page in a window means about 5% of conversations or
+ * fewer. (A conversation with no messages yet has no words: it is never found, which is what a search means.)
  */
 async function listConversationsSaying(
   db: Queryable,
@@ -93,11 +95,9 @@ async function listConversationsSaying(
   const newest = filterConditions(filter, page.after);
   const { rows } = await db.query<SummaryRow>(
     `SELECT ${SUMMARY_COLUMNS}
+     -- The LIMIT inside keeps the words index out: the words are checked on the window's rows, newest first.
      FROM (SELECT * FROM conversations ${newest.where()} ORDER BY created_at DESC, id DESC LIMIT ${newest.next(SEARCH_WINDOW)}) c
-     -- A LATERAL with LIMIT runs once per conversation, and IS TRUE keeps the words index out of it: with EXISTS, or the
-     -- bare @@, PostgreSQL gathered every message holding a common word first (a quarter of a second and more).
-     CROSS JOIN LATERAL (SELECT 1 FROM conversation_messages m
-       WHERE m.conversation_id = c.id AND (m.words @@ to_tsquery('simple', ${newest.next(query)})) IS TRUE LIMIT 1) said
+     WHERE c.words @@ to_tsquery('simple', ${newest.next(query)})
      ORDER BY c.created_at DESC, c.id DESC LIMIT ${newest.next(page.limit + 1)}`,
     newest.params,
   );
@@ -109,16 +109,14 @@ async function listConversationsSaying(
     all.params,
   );
   if (counted[0]!.n <= SEARCH_WINDOW) return toPage(rows.map(toSummary), page.limit);
-  // Every conversation holding the words, from the index: few enough here (the window held fewer than a page of them)
-  // that PostgreSQL, told how many, can choose between reading each and walking the newest conversations past them.
-  const { rows: hits } = await db.query<{ id: string }>(
-    `SELECT DISTINCT conversation_id AS id FROM conversation_messages WHERE words @@ to_tsquery('simple', $1)`,
-    [query],
-  );
-  if (hits.length === 0) return { items: [], next: null };
-  const rare = filterConditions(filter, page.after).add('id = ANY($?::uuid[])', hits.map((hit) => hit.id));
+  // Every conversation holding the words, then the newest of them: MATERIALIZED keeps PostgreSQL from walking the
+  // newest conversations past thousands that do not match, which its guess for word starts would lead it to.
+  const rare = filterConditions(filter, page.after).add("words @@ to_tsquery('simple', $?)", query);
   const { rows: found } = await db.query<SummaryRow>(
-    `SELECT ${SUMMARY_COLUMNS} FROM conversations c ${rare.where()} ORDER BY c.created_at DESC, c.id DESC LIMIT ${rare.next(page.limit + 1)}`,
+    `WITH said AS MATERIALIZED (SELECT id, created_at FROM conversations ${rare.where()})
+     SELECT ${SUMMARY_COLUMNS}
+     FROM (SELECT id FROM said ORDER BY created_at DESC, id DESC LIMIT ${rare.next(page.limit + 1)}) s JOIN conversations c USING (id)
+     ORDER BY c.created_at DESC, c.id DESC`,
     rare.params,
   );
   return toPage(found.map(toSummary), page.limit);
