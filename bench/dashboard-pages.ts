@@ -66,6 +66,9 @@ async function main(): Promise<void> {
       '/dashboard/conversations?q=implant',
       '/dashboard/conversations?q=check-up',
       '/dashboard/conversations?q=book%20tuesday',
+      // 5% ("prices" and "Утром") and 1.1% ("Reference 12…", a word start of 1,111 numbers): where a first window falls short.
+      '/dashboard/conversations?q=prices%20%D1%83%D1%82%D1%80%D0%BE%D0%BC',
+      '/dashboard/conversations?q=reference%2012',
       '/dashboard/conversations?q=%D0%B2%D1%80%D0%B0%D0%BD%D1%86%D1%96',
       '/dashboard/conversations?q=nobody-said-this',
       '/dashboard/conversations?q=prices&channel=sms',

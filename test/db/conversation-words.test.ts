@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { listConversations } from '../../src/db/call-history-repo.ts';
 import { appendMessages, createConversation } from '../../src/db/conversations-repo.ts';
 import type { Db } from '../../src/db/db.ts';
+import type { Keyset } from '../../src/db/keyset.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPglite } from '../../src/db/pglite-db.ts';
 import { openPostgres } from '../../src/db/postgres-db.ts';
@@ -70,6 +71,29 @@ for (const backend of databaseBackends) {
         { role: 'assistant', content: 'Yes, on Thursday afternoon.' },
       ]);
       assert.deepEqual(await found('okonkwo thursday'), [call.id]);
+    });
+
+    it('pages through words found in one conversation in a hundred, past the first thousand checked, newest first', async () => {
+      // Ten in the first thousand is short of a page of ten and one more: the search looks further, then pages on.
+      const { rows } = await db.query<{ id: string }>(`
+        WITH made AS (
+          INSERT INTO conversations (channel, language, status, created_at)
+          SELECT 'text', 'en', 'completed', now() + interval '1 day' - (i || ' seconds')::interval FROM generate_series(1, 1500) i
+          RETURNING id, created_at)
+        INSERT INTO conversation_messages (conversation_id, seq, role, content, text)
+        SELECT id, 1, 'user', '"x"', CASE WHEN row_number() OVER (ORDER BY created_at DESC) % 100 = 0 THEN 'A quince tart' ELSE 'A pear' END FROM made
+        RETURNING (SELECT id FROM made WHERE made.id = conversation_id AND text LIKE '%quince%') AS id`);
+      const quince = rows.map((r) => r.id).filter(Boolean);
+      assert.equal(quince.length, 15);
+      const pages: string[][] = [];
+      let after: Keyset | null | undefined;
+      do {
+        const next = await listConversations(db, { said: 'quin', channel: 'text' }, { limit: 10, after: after ?? undefined });
+        pages.push(next.items.map((c) => c.id));
+        after = next.next;
+      } while (after);
+      assert.deepEqual(pages.map((p) => p.length), [10, 5]);
+      assert.deepEqual(pages.flat().sort(), [...quince].sort());
     });
   });
 

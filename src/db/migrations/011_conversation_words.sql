@@ -9,7 +9,10 @@ FROM (SELECT conversation_id, strip(to_tsvector('simple', string_agg(text, ' ' O
       FROM conversation_messages GROUP BY conversation_id) m
 WHERE m.conversation_id = c.id;
 
-CREATE INDEX conversations_words_idx ON conversations USING gin (words);
+-- Each stored turn adds its conversation's words again (a new row version), which GIN queues in a pending list that every
+-- search reads through and that the insert finding it full merges: a quarter of the default 4 MB keeps that read to
+-- about 0.3 ms and the turn that merges it to about 10 ms instead of 40 (at a fifth more write work overall).
+CREATE INDEX conversations_words_idx ON conversations USING gin (words) WITH (gin_pending_list_limit = 256);
 
 -- The messages' own words (migration 010) served the search message by message; nothing reads them now, and each
 -- stored message no longer pays for a second words index.
