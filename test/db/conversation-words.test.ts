@@ -64,6 +64,25 @@ for (const backend of databaseBackends) {
       assert.deepEqual(await found('wombat again'), [b.id]);
     });
 
+    it('still stores messages whose words would overfill their conversation’s (a tsvector holds 1 MB), leaving those words out', async () => {
+      const thread = await createConversation(db, { channel: 'sms', language: 'en' });
+      // 300 distinct 1,601-character words a statement: two fit in 1 MB, the third would not; a short word still does.
+      for (const batch of [1, 2, 3]) {
+        await db.query(
+          `INSERT INTO conversation_messages (conversation_id, seq, role, content, text)
+           SELECT $1, $2 * 1000 + i, 'user', '"x"', 'w' || repeat(md5($2 * 1000 + i || ''), 50) FROM generate_series(1, 300) i`,
+          [thread.id, batch],
+        );
+      }
+      await appendMessages(db, thread.id, [{ role: 'user', content: 'Zebra' }]);
+      const { rows } = await db.query<{ lexemes: number; messages: number }>(
+        `SELECT length(words) AS lexemes, (SELECT count(*)::int FROM conversation_messages WHERE conversation_id = $1) AS messages FROM conversations WHERE id = $1`,
+        [thread.id],
+      );
+      assert.deepEqual(rows[0], { lexemes: 601, messages: 901 });
+      assert.deepEqual(await found('zebra'), [thread.id]);
+    });
+
     it('finds a conversation by words said in different messages of it', async () => {
       const call = await createConversation(db, { channel: 'voice', language: 'en' });
       await appendMessages(db, call.id, [

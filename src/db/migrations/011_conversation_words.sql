@@ -25,7 +25,11 @@ BEGIN
   UPDATE conversations c SET words = c.words || n.words
   FROM (SELECT conversation_id, strip(to_tsvector('simple', string_agg(text, ' ' ORDER BY seq))) AS words
         FROM stored GROUP BY conversation_id) n
-  WHERE c.id = n.conversation_id AND n.words <> ''::tsvector;
+  WHERE c.id = n.conversation_id AND n.words <> ''::tsvector
+    -- A tsvector holds at most 1 MB of words, and going past it would fail the statement storing the messages: a
+    -- conversation that full (hundreds of thousands of distinct words) stops gaining words instead. (strip copies the
+    -- stored words out, so pg_column_size measures them as they are, not compressed.)
+    AND pg_column_size(strip(c.words)) + pg_column_size(n.words) < 1000000;
   RETURN NULL;
 END $$;
 
