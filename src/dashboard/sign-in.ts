@@ -52,7 +52,9 @@ export function registerSignIn(app: FastifyInstance, deps: SignInDeps): void {
   });
 
   app.post('/dashboard/sign-out', async (request, reply) => {
-    request.session.delete();
+    // Everything but the interface language goes (the owner and the CSRF secret): the sign-in page and the next
+    // sign-in keep speaking the language the owner chose.
+    request.session.regenerate(['language']);
     return reply.redirect('/dashboard/sign-in', 303);
   });
 }

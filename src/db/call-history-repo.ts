@@ -20,7 +20,7 @@ export interface ConversationFilter {
   from?: string;
   /** created_at < to (ISO 8601 with offset). */
   to?: string;
-  /** Words the caller or the assistant said: one message holds them all, each as a word or a word's start. */
+  /** Words the caller or the assistant said: the conversation's transcript holds them all, each as a word or a word's start. */
   said?: string;
 }
 
@@ -74,14 +74,18 @@ export async function listConversations(
   return toPage(rows.map(toSummary), page.limit);
 }
 
-// How many of the newest conversations a search reads message by message before it asks the words index instead.
+// How many of the newest conversations a search checks first: words in one conversation in twenty fill a page from them.
 const SEARCH_WINDOW = 1000;
+// How many more it checks, when the first window's share of matches says a page is that near, before it asks the words
+// index instead: checking one costs about what reading one match from the index costs, so past this the index is cheaper.
+const MAX_FURTHER = 4000;
 
 /**
- * Conversations whose messages hold the words of `query`. Neither way of finding them is fast for every word, and
- * PostgreSQL cannot tell which suits (its estimates for word starts are guesses), so this chooses: common words are
- * found among the newest conversations, checked one by one against each message's stored words (microseconds each);
- * rarer ones, whose matches are few, come from the words index (migration 010), whose cost grows with the matches.
+ * Conversations whose transcripts hold the words of `query` (each conversation's words in one row, migration 011).
+ * Neither way of finding them is fast for every word, and PostgreSQL cannot tell which suits (its estimates for word
+ * starts are guesses), so this chooses: the newest conversations the filter allows are checked one by one against their
+ * stored words (microseconds each), as far as the share of matches among the first thousand says a page needs;
+ * words too rare for that come from the words index, whose cost grows with the matches (then at most about 2%).
  * (A conversation with no messages yet has no words: it is never found, which is what a search means.)
  */
 async function listConversationsSaying(
@@ -90,38 +94,61 @@ async function listConversationsSaying(
   query: string,
   page: { limit: number; after?: Keyset },
 ): Promise<{ items: ConversationSummary[]; next: Keyset | null }> {
-  const newest = filterConditions(filter, page.after);
+  const wanted = page.limit + 1;
+  const rows = await checkNewest(db, filter, query, page.after, SEARCH_WINDOW, wanted);
+  if (rows.length === wanted) return toPage(rows.map(toSummary), page.limit);
+  const edge = await windowEdge(db, filter, page.after);
+  // No edge: the window held every conversation the filter allows.
+  if (!edge) return toPage(rows.map(toSummary), page.limit);
+  // Half as many again as the window's share of matches says would fill the page, so that chance rarely falls short.
+  const further = rows.length > 0 ? Math.ceil((1.5 * (wanted - rows.length) * SEARCH_WINDOW) / rows.length) : Infinity;
+  if (further <= MAX_FURTHER) {
+    rows.push(...(await checkNewest(db, filter, query, edge, further, wanted - rows.length)));
+    if (rows.length === wanted) return toPage(rows.map(toSummary), page.limit);
+  }
+  return toPage((await fromWordsIndex(db, filter, query, page.after, wanted)).map(toSummary), page.limit);
+}
+
+/** Up to `wanted` of the `window` newest conversations the filter allows after `after` whose words match, newest first. */
+async function checkNewest(db: Queryable, filter: ConversationFilter, query: string, after: Keyset | undefined, window: number, wanted: number): Promise<SummaryRow[]> {
+  const newest = filterConditions(filter, after);
   const { rows } = await db.query<SummaryRow>(
     `SELECT ${SUMMARY_COLUMNS}
-     FROM (SELECT * FROM conversations ${newest.where()} ORDER BY created_at DESC, id DESC LIMIT ${newest.next(SEARCH_WINDOW)}) c
-     -- A LATERAL with LIMIT runs once per conversation, and IS TRUE keeps the words index out of it: with EXISTS, or the
-     -- bare @@, PostgreSQL gathered every message holding a common word first (a quarter of a second and more).
-     CROSS JOIN LATERAL (SELECT 1 FROM conversation_messages m
-       WHERE m.conversation_id = c.id AND (m.words @@ to_tsquery('simple', ${newest.next(query)})) IS TRUE LIMIT 1) said
-     ORDER BY c.created_at DESC, c.id DESC LIMIT ${newest.next(page.limit + 1)}`,
+     -- The LIMIT inside keeps the words index out: the words are checked on the window's rows, newest first.
+     FROM (SELECT * FROM conversations ${newest.where()} ORDER BY created_at DESC, id DESC LIMIT ${newest.next(window)}) c
+     WHERE c.words @@ to_tsquery('simple', ${newest.next(query)})
+     ORDER BY c.created_at DESC, c.id DESC LIMIT ${newest.next(wanted)}`,
     newest.params,
   );
-  if (rows.length > page.limit) return toPage(rows.map(toSummary), page.limit);
-  // Fewer than a page: either the window held every conversation the filter allows, or the words are rare.
-  const all = filterConditions(filter, page.after);
-  const { rows: counted } = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM (SELECT 1 FROM conversations ${all.where()} LIMIT ${all.next(SEARCH_WINDOW + 1)}) w`,
+  return rows;
+}
+
+/** The position of the window's last conversation, or null when the filter allows no more than a window after `after`. */
+async function windowEdge(db: Queryable, filter: ConversationFilter, after: Keyset | undefined): Promise<Keyset | null> {
+  const all = filterConditions(filter, after);
+  // The window's last and the one after it, which tells that there are more.
+  const { rows } = await db.query<Keyset>(
+    `SELECT ${KEYSET_AT_SQL} AS at, id FROM conversations ${all.where()}
+     ORDER BY created_at DESC, id DESC OFFSET ${all.next(SEARCH_WINDOW - 1)} LIMIT 2`,
     all.params,
   );
-  if (counted[0]!.n <= SEARCH_WINDOW) return toPage(rows.map(toSummary), page.limit);
-  // Every conversation holding the words, from the index: few enough here (the window held fewer than a page of them)
-  // that PostgreSQL, told how many, can choose between reading each and walking the newest conversations past them.
-  const { rows: hits } = await db.query<{ id: string }>(
-    `SELECT DISTINCT conversation_id AS id FROM conversation_messages WHERE words @@ to_tsquery('simple', $1)`,
-    [query],
-  );
-  if (hits.length === 0) return { items: [], next: null };
-  const rare = filterConditions(filter, page.after).add('id = ANY($?::uuid[])', hits.map((hit) => hit.id));
-  const { rows: found } = await db.query<SummaryRow>(
-    `SELECT ${SUMMARY_COLUMNS} FROM conversations c ${rare.where()} ORDER BY c.created_at DESC, c.id DESC LIMIT ${rare.next(page.limit + 1)}`,
+  return rows.length === 2 ? { at: rows[0]!.at, id: rows[0]!.id } : null;
+}
+
+/**
+ * Every conversation after `after` holding the words, then the newest `wanted`: MATERIALIZED keeps PostgreSQL from
+ * walking the newest conversations past thousands that do not match, which its guess for word starts would lead it to.
+ */
+async function fromWordsIndex(db: Queryable, filter: ConversationFilter, query: string, after: Keyset | undefined, wanted: number): Promise<SummaryRow[]> {
+  const rare = filterConditions(filter, after).add("words @@ to_tsquery('simple', $?)", query);
+  const { rows } = await db.query<SummaryRow>(
+    `WITH said AS MATERIALIZED (SELECT id, created_at FROM conversations ${rare.where()})
+     SELECT ${SUMMARY_COLUMNS}
+     FROM (SELECT id FROM said ORDER BY created_at DESC, id DESC LIMIT ${rare.next(wanted)}) s JOIN conversations c USING (id)
+     ORDER BY c.created_at DESC, c.id DESC`,
     rare.params,
   );
-  return toPage(found.map(toSummary), page.limit);
+  return rows;
 }
 
 export async function findConversationSummary(db: Queryable, id: string): Promise<ConversationSummary | null> {

@@ -77,4 +77,18 @@ describe('dashboard languages', () => {
     assert.equal(back.status, 303);
     assert.match((await owner.get('/', { 'accept-language': 'sk' })).text, /<html lang="sk-SK">/);
   });
+
+  it('keeps the chosen language after signing out, on the sign-in page and after signing in again', async () => {
+    const owner = new DashboardVisitor(server.url);
+    await owner.signIn();
+    const settings = await owner.get('/dashboard/settings', { 'accept-language': 'en' });
+    await owner.post('/dashboard/language', { _csrf: DashboardVisitor.csrfOf(settings.text), language: 'sk' });
+    const today = await owner.get('/', { 'accept-language': 'en' });
+    assert.equal((await owner.post('/dashboard/sign-out', { _csrf: DashboardVisitor.csrfOf(today.text) })).status, 303);
+    assert.equal((await owner.get('/', { 'accept-language': 'en' })).status, 303, 'signed out');
+    const signIn = await owner.get('/dashboard/sign-in', { 'accept-language': 'en' });
+    assert.match(signIn.text, /<html lang="sk-SK">/);
+    assert.equal((await owner.signIn()).status, 303);
+    assert.match((await owner.get('/', { 'accept-language': 'en' })).text, /<html lang="sk-SK">/);
+  });
 });

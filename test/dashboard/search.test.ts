@@ -96,10 +96,10 @@ for (const backend of databaseBackends) {
 
     it('has the indexes that keep these fast with many rows', async () => {
       const { rows } = await db.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE indexname IN
-        ('conversation_messages_words_idx', 'callback_requests_created_at_idx', 'customers_name_trgm_idx', 'customers_phone_trgm_idx') ORDER BY 1`);
+        ('conversations_words_idx', 'callback_requests_created_at_idx', 'customers_name_trgm_idx', 'customers_phone_trgm_idx') ORDER BY 1`);
       assert.deepEqual(
         rows.map((r) => r.indexname),
-        ['callback_requests_created_at_idx', 'conversation_messages_words_idx', 'customers_name_trgm_idx', 'customers_phone_trgm_idx'],
+        ['callback_requests_created_at_idx', 'conversations_words_idx', 'customers_name_trgm_idx', 'customers_phone_trgm_idx'],
       );
     });
   });
