@@ -10,6 +10,7 @@ import { classifyLlmError, summarizeLlmError } from '../llm/errors.ts';
 import type { Profile } from '../profile.ts';
 import type { BookingNotifier } from '../booking/booking-notifier.ts';
 import { modelTelemetry } from '../telemetry/model-telemetry.ts';
+import { timeoutSignal } from '../timeout-signal.ts';
 import { trimHistory } from './history.ts';
 import { passagesWithin, renderPassages, retrievalQuery, type KnowledgeSource } from './knowledge-context.ts';
 import { apology, type FailureCause } from './phrases.ts';
@@ -160,7 +161,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       requestAction: (action) => actions.push(action),
       switchLanguage: (switched) => (language = switched),
     };
-    const deadline = AbortSignal.timeout(deps.turnTimeoutMs);
+    const turnTimeout = timeoutSignal(deps.turnTimeoutMs);
+    const deadline = turnTimeout.signal;
     const request: TurnRequest = {
       model: deps.model,
       system: buildSystemPrompt(deps.prompts, deps.profile, conversation.language, new Date(), passages, caller),
@@ -208,6 +210,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       // Nothing of the turn is stored: the history stays as it was before the caller spoke.
       yield { type: 'failed', cause, apology: apology(conversation.language, cause), llmMs, waitedMs: llmMs + embeddingMs };
       return;
+    } finally {
+      // The model is done with (or the consumer left): the timer goes rather than fire later.
+      turnTimeout.clear();
     }
     // A model can answer with lone surrogates, noncharacters or NUL: jsonb refuses them and XML
     // cannot carry them, so the turn is stored and handed on only as well-formed text.

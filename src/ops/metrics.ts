@@ -4,6 +4,7 @@ import type { TurnObserver, TurnReport } from '../assistant/engine.ts';
 import type { Db } from '../db/db.ts';
 import type { Channel } from '../db/conversations-repo.ts';
 import type { EmbeddingObserver } from '../knowledge/embedder.ts';
+import { DEFAULT_MONITOR_PRECISION_MS, registerEventLoopLag } from './event-loop-lag.ts';
 import { registerStoreMetrics } from './store-metrics.ts';
 
 const PREFIX = 'phone_assistant_';
@@ -56,7 +57,8 @@ const ACTIVE_CALLS_SQL = `SELECT count(*)::int AS count FROM conversations
 export function createMetrics(deps: MetricsDeps): Metrics {
   const registry = new Registry();
   const registers = [registry];
-  collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: DEFAULT_MONITOR_PRECISION_MS });
+  const eventLoopLag = registerEventLoopLag(registry);
 
   const httpDuration = new Histogram({
     name: `${PREFIX}http_request_duration_seconds`,
@@ -164,6 +166,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   return {
     registry,
     observeRequest({ method, route, statusCode, durationMs }) {
+      eventLoopLag.busy();
       httpDuration.observe({ method, route, status_code: statusCode }, durationMs / 1000);
     },
     observeTurnServerTime(channel, serverMs) {

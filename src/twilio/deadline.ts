@@ -22,21 +22,30 @@ export interface Deadline {
 /** Starts counting `budgetMs` from now, the moment the request arrived. */
 export function startDeadline(budgetMs: number): Deadline {
   const endsAt = performance.now() + budgetMs;
-  const signal = AbortSignal.timeout(budgetMs);
+  const remainingMs = () => Math.max(0, endsAt - performance.now());
+  let signal: AbortSignal | undefined;
   return {
-    signal,
-    remainingMs: () => Math.max(0, endsAt - performance.now()),
+    // Made on first use: most webhooks only race, and a signal's timer would fire (building its
+    // TimeoutError) long after they have answered.
+    get signal() {
+      const left = remainingMs();
+      signal ??= left > 0 ? AbortSignal.timeout(Math.ceil(left)) : AbortSignal.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+      return signal;
+    },
+    remainingMs,
     race<T>(work: Promise<T>): Promise<T> {
-      if (signal.aborted) {
+      const left = remainingMs();
+      if (left <= 0) {
         work.catch(() => undefined);
         return Promise.reject(new DeadlineExceededError(budgetMs));
       }
-      let onAbort: (() => void) | undefined;
+      // A timer of its own, cleared as soon as the work settles.
+      let timer: NodeJS.Timeout | undefined;
       const spent = new Promise<never>((_, reject) => {
-        onAbort = () => reject(new DeadlineExceededError(budgetMs));
-        signal.addEventListener('abort', onAbort, { once: true });
+        timer = setTimeout(() => reject(new DeadlineExceededError(budgetMs)), left);
+        timer.unref();
       });
-      return Promise.race([work, spent]).finally(() => signal.removeEventListener('abort', onAbort!));
+      return Promise.race([work, spent]).finally(() => clearTimeout(timer));
     },
   };
 }
