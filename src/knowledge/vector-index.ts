@@ -54,17 +54,46 @@ export function buildVectorIndex(vectors: readonly ArrayLike<number>[]): VectorI
     return score;
   }
 
+  /**
+   * A query with at most the first pass's share of non-zero dimensions (a sparse model's): its
+   * columns read in dimension order add up, row by row, exactly what `exact` would (the other
+   * dimensions add zeros), so one pass gives every row's exact score and no rescoring is needed.
+   */
+  function sparseNearest(query: Float64Array, limit: number, minScore: number): VectorMatch[] {
+    partial.fill(0);
+    const weighted: number[] = [];
+    for (let d = 0; d < dims; d += 1) if (query[d] !== 0) weighted.push(d);
+    // Two columns a row at a time, added in order: half the reads and writes of `partial`.
+    let i = 0;
+    for (; i + 1 < weighted.length; i += 2) {
+      const a = columns[weighted[i]!]!;
+      const b = columns[weighted[i + 1]!]!;
+      const wa = query[weighted[i]!]!;
+      const wb = query[weighted[i + 1]!]!;
+      for (let row = 0; row < size; row += 1) partial[row] = partial[row]! + wa * a[row]! + wb * b[row]!;
+    }
+    if (i < weighted.length) {
+      const a = columns[weighted[i]!]!;
+      const wa = query[weighted[i]!]!;
+      for (let row = 0; row < size; row += 1) partial[row] = partial[row]! + wa * a[row]!;
+    }
+    return bestRows(partial, limit, minScore);
+  }
+
   return {
     dims,
     size,
     nearest(vector, limit, minScore) {
       if (size === 0 || vector.length !== dims || limit <= 0) return [];
       const query = Float64Array.from(vector);
+      let weighted = 0;
+      for (let d = 0; d < dims; d += 1) if (query[d] !== 0) weighted += 1;
+      const maxRead = Math.max(1, Math.ceil(dims * FIRST_PASS_SHARE));
+      if (weighted <= maxRead) return sparseNearest(query, limit, minScore);
       // The query's dimensions by weight, heaviest first, until what is left of it is negligible.
       const order = Array.from({ length: dims }, (_, d) => d).sort((a, b) => Math.abs(query[b]!) - Math.abs(query[a]!));
       let remainder = query.reduce((sum, weight) => sum + weight * weight, 0);
       let read = 0;
-      const maxRead = Math.max(1, Math.ceil(dims * FIRST_PASS_SHARE));
       partial.fill(0);
       while (read < maxRead && remainder > NEGLIGIBLE_REMAINDER * NEGLIGIBLE_REMAINDER) {
         const d = order[read]!;
@@ -97,6 +126,23 @@ export function buildVectorIndex(vectors: readonly ArrayLike<number>[]): VectorI
       return best;
     },
   };
+}
+
+/** The `limit` rows of highest `scores` at or above `minScore`, best first, equal scores by row (as a scan in row order ranks them). */
+function bestRows(scores: Float64Array, limit: number, minScore: number): VectorMatch[] {
+  const rows: number[] = [];
+  let floor = minScore;
+  for (let row = 0; row < scores.length; row += 1) {
+    const score = scores[row]!;
+    // Once `limit` are kept, a later row must beat the last of them (a tie goes to the earlier row).
+    if (score < floor || (rows.length === limit && score === floor)) continue;
+    let at = rows.length;
+    while (at > 0 && scores[rows[at - 1]!]! < score) at -= 1;
+    rows.splice(at, 0, row);
+    if (rows.length > limit) rows.pop();
+    if (rows.length === limit) floor = scores[rows[limit - 1]!]!;
+  }
+  return rows.map((row) => ({ row, score: scores[row]! }));
 }
 
 /** The `count` rows of highest `scores` at or above `floor`, best first (a bounded min-heap, then sorted). */
