@@ -108,16 +108,26 @@ export function createRetriever(deps: RetrieveDeps): Retriever {
 
 /** Reciprocal rank fusion of the two rankings: each passage scores Σ 1 / (k + rank) over the rankings that found it. */
 export function fuse(text: readonly Passage[], vector: readonly Passage[], limit: number): SearchResult[] {
-  const fused = new Map<string, SearchResult>();
-  const add = (ranking: readonly Passage[], by: 'text' | 'vector') => {
-    ranking.forEach((passage, rank) => {
-      const entry = fused.get(passage.chunkId) ?? { ...passage, score: 0, matchedBy: [] };
+  // Scores by passage first; result objects only for the `limit` kept (of up to 2 × 20 candidates).
+  const fused = new Map<string, { passage: Passage; score: number; text: boolean; vector: boolean }>();
+  text.forEach((passage, rank) => {
+    fused.set(passage.chunkId, { passage, score: 1 / (RRF_K + rank + 1), text: true, vector: false });
+  });
+  vector.forEach((passage, rank) => {
+    const entry = fused.get(passage.chunkId);
+    if (entry) {
       entry.score += 1 / (RRF_K + rank + 1);
-      entry.matchedBy.push(by);
-      fused.set(passage.chunkId, entry);
-    });
-  };
-  add(text, 'text');
-  add(vector, 'vector');
-  return [...fused.values()].sort((a, b) => b.score - a.score).slice(0, limit);
+      entry.vector = true;
+    } else {
+      fused.set(passage.chunkId, { passage, score: 1 / (RRF_K + rank + 1), text: false, vector: true });
+    }
+  });
+  return [...fused.values()]
+    .sort((a, b) => b.score - a.score)
+    .slice(0, limit)
+    .map(({ passage, score, text: byText, vector: byVector }) => ({
+      ...passage,
+      score,
+      matchedBy: byText && byVector ? ['text', 'vector'] : byText ? ['text'] : ['vector'],
+    }));
 }
