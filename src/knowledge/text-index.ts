@@ -26,6 +26,19 @@ const B = 0.75;
 const HEADING_WEIGHT = 3;
 
 export function buildTextIndex(passages: readonly IndexedLexemes[]): TextIndex {
+  // Built apart, so that the search keeps only the postings, not the lexemes it was built from.
+  return searchable(invert(passages), passages.length);
+}
+
+interface Inverted {
+  ids: Map<string, number>;
+  start: Int32Array;
+  rows: Int32Array;
+  frequencies: Float32Array;
+  lengths: Float32Array;
+}
+
+function invert(passages: readonly IndexedLexemes[]): Inverted {
   const ids = new Map<string, number>();
   const counts: number[] = [];
   // Each passage's lexemes as term ids, so that the second pass needs no lookup.
@@ -61,7 +74,11 @@ export function buildTextIndex(passages: readonly IndexedLexemes[]): TextIndex {
       lengths[row]! += frequency;
     }
   });
-  const averageLength = lengths.reduce((sum, length) => sum + length, 0) / Math.max(1, passages.length) || 1;
+  return { ids, start, rows, frequencies, lengths };
+}
+
+function searchable({ ids, start, rows, frequencies, lengths }: Inverted, passageCount: number): TextIndex {
+  const averageLength = lengths.reduce((sum, length) => sum + length, 0) / Math.max(1, passageCount) || 1;
   // BM25's length normalisation of each passage, worked out once rather than for every posting a search reads.
   const norms = Float64Array.from(lengths, (length) => K1 * (1 - B + (B * length) / averageLength));
   // Sorted, so that the terms beginning with a prefix are one range found by binary search.
@@ -69,10 +86,10 @@ export function buildTextIndex(passages: readonly IndexedLexemes[]): TextIndex {
   const sortedIds = Int32Array.from(vocabulary, (lexeme) => ids.get(lexeme)!);
 
   // Scratch space reused by every search (searches run one at a time on the event loop).
-  const scores = new Float64Array(passages.length);
-  const isTouched = new Uint8Array(passages.length);
-  const seenFor = new Int32Array(passages.length).fill(-1);
-  const termFrequency = new Float64Array(passages.length);
+  const scores = new Float64Array(passageCount);
+  const isTouched = new Uint8Array(passageCount);
+  const seenFor = new Int32Array(passageCount).fill(-1);
+  const termFrequency = new Float64Array(passageCount);
   const touched: number[] = [];
   const group: number[] = [];
 
@@ -87,7 +104,7 @@ export function buildTextIndex(passages: readonly IndexedLexemes[]): TextIndex {
   function addLexeme(t: number): void {
     const from = start[t]!;
     const to = start[t + 1]!;
-    const idf = Math.log(1 + (passages.length - (to - from) + 0.5) / (to - from + 0.5));
+    const idf = Math.log(1 + (passageCount - (to - from) + 0.5) / (to - from + 0.5));
     for (let p = from; p < to; p += 1) {
       const row = rows[p]!;
       const tf = frequencies[p]!;
@@ -112,7 +129,7 @@ export function buildTextIndex(passages: readonly IndexedLexemes[]): TextIndex {
       }
     }
     if (group.length === 0) return;
-    const idf = Math.log(1 + (passages.length - group.length + 0.5) / (group.length + 0.5));
+    const idf = Math.log(1 + (passageCount - group.length + 0.5) / (group.length + 0.5));
     for (const row of group) {
       const tf = termFrequency[row]!;
       touch(row);
@@ -122,7 +139,7 @@ export function buildTextIndex(passages: readonly IndexedLexemes[]): TextIndex {
 
   return {
     search(terms, limit) {
-      if (passages.length === 0) return [];
+      if (passageCount === 0) return [];
       for (let termIndex = 0; termIndex < terms.length; termIndex += 1) {
         const term = terms[termIndex]!;
         if (term.prefix) {
