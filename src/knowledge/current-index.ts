@@ -13,6 +13,8 @@ export interface CurrentIndexDeps {
 export interface CurrentIndex {
   /** The index to search: loaded at first use, reloaded when the knowledge base changed. */
   get(): Promise<KnowledgeIndex>;
+  /** What get() would give at once, without a promise, when no load or check must come first; else undefined. */
+  peek(): KnowledgeIndex | undefined;
   /** This process changed the knowledge base: the next search reads the counter (and reloads) first. */
   changed(): void;
 }
@@ -49,12 +51,20 @@ export function createCurrentIndex(deps: CurrentIndexDeps): CurrentIndex {
     return refreshing;
   }
 
+  /** The index in hand, with a check started beside it when the last is older than recheckMs. */
+  function inHand(current: KnowledgeIndex): KnowledgeIndex {
+    if (performance.now() - checkedAtMs >= recheckMs && !refreshing) refresh().catch(deps.onCheckFailure);
+    return current;
+  }
+
   return {
     async get() {
       // A check that began before this process's own change does not count: run another.
       while (!index || have !== wanted) await refresh();
-      if (performance.now() - checkedAtMs >= recheckMs && !refreshing) refresh().catch(deps.onCheckFailure);
-      return index;
+      return inHand(index);
+    },
+    peek() {
+      return index && have === wanted ? inHand(index) : undefined;
     },
     changed() {
       wanted += 1;

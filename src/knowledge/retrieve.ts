@@ -61,13 +61,12 @@ export function createRetriever(deps: RetrieveDeps): Retriever {
     candidates: number,
     signal?: AbortSignal,
     onEmbeddingWait?: (wait: { fromMs: number; toMs: number }) => void,
-  ): Promise<Passage[]> {
+  ): Promise<readonly { row: number }[]> {
     try {
       const fromMs = performance.now();
       const embedding = await vector;
       onEmbeddingWait?.({ fromMs, toMs: performance.now() });
-      const hits = await deps.vectors.search(index, embedding, model!, candidates, deps.minSimilarity);
-      return hits.map((hit) => index.passages[hit.row]!);
+      return await deps.vectors.search(index, embedding, model!, candidates, deps.minSimilarity);
     } catch (error) {
       if (signal?.aborted) throw error;
       deps.onVectorFailure(error);
@@ -76,7 +75,8 @@ export function createRetriever(deps: RetrieveDeps): Retriever {
   }
 
   async function searchIndex(query: string, language: Language, limit: number, signal?: AbortSignal, onEmbeddingWait?: (wait: { fromMs: number; toMs: number }) => void): Promise<SearchResult[]> {
-    const index = await current.get();
+    // The index in hand without an await when no check must come first (nearly every turn).
+    const index = current.peek() ?? (await current.get());
     if (index.passages.length === 0) return [];
     const candidates = Math.max(MIN_CANDIDATES, limit * CANDIDATES_PER_RESULT);
     // The embedding request goes out first; the full-text ranking runs while it is on its way.
@@ -86,8 +86,13 @@ export function createRetriever(deps: RetrieveDeps): Retriever {
     const vector = deps.embedder && index.hasVectors && !isSmallTalk(language, latest) ? deps.embedder.embedQuery(query, signal) : null;
     // Handled in vectorHits; this only keeps a failure that comes before then from counting as unhandled.
     vector?.catch(() => {});
-    const text = index.text.search(queryTerms(language, query), candidates).map((hit) => index.passages[hit.row]!);
-    return fuse(text, vector ? await vectorHits(index, vector, candidates, signal, onEmbeddingWait) : [], limit);
+    const text = index.text.search(queryTerms(language, query), candidates);
+    const fused = fuse(text, vector ? await vectorHits(index, vector, candidates, signal, onEmbeddingWait) : [], limit);
+    return fused.map(({ row, score, text: byText, vector: byVector }) => ({
+      ...index.passages[row]!,
+      score,
+      matchedBy: byText && byVector ? ['text', 'vector'] : byText ? ['text'] : ['vector'],
+    }));
   }
 
   return {
@@ -106,18 +111,33 @@ export function createRetriever(deps: RetrieveDeps): Retriever {
   };
 }
 
-/** Reciprocal rank fusion of the two rankings: each passage scores Σ 1 / (k + rank) over the rankings that found it. */
-export function fuse(text: readonly Passage[], vector: readonly Passage[], limit: number): SearchResult[] {
-  const fused = new Map<string, SearchResult>();
-  const add = (ranking: readonly Passage[], by: 'text' | 'vector') => {
-    ranking.forEach((passage, rank) => {
-      const entry = fused.get(passage.chunkId) ?? { ...passage, score: 0, matchedBy: [] };
+/** A passage's place in the fused ranking. */
+export interface Fused {
+  row: number;
+  score: number;
+  text: boolean;
+  vector: boolean;
+}
+
+/**
+ * Reciprocal rank fusion of the two rankings (rows of one index, best first): each passage scores
+ * Σ 1 / (k + rank) over the rankings that found it; equal scores keep text's order, then vector's.
+ */
+export function fuse(text: readonly { row: number }[], vector: readonly { row: number }[], limit: number): Fused[] {
+  const fused = new Map<number, Fused>();
+  for (let rank = 0; rank < text.length; rank += 1) {
+    const row = text[rank]!.row;
+    fused.set(row, { row, score: 1 / (RRF_K + rank + 1), text: true, vector: false });
+  }
+  for (let rank = 0; rank < vector.length; rank += 1) {
+    const row = vector[rank]!.row;
+    const entry = fused.get(row);
+    if (entry) {
       entry.score += 1 / (RRF_K + rank + 1);
-      entry.matchedBy.push(by);
-      fused.set(passage.chunkId, entry);
-    });
-  };
-  add(text, 'text');
-  add(vector, 'vector');
+      entry.vector = true;
+    } else {
+      fused.set(row, { row, score: 1 / (RRF_K + rank + 1), text: false, vector: true });
+    }
+  }
   return [...fused.values()].sort((a, b) => b.score - a.score).slice(0, limit);
 }

@@ -26,6 +26,19 @@ const B = 0.75;
 const HEADING_WEIGHT = 3;
 
 export function buildTextIndex(passages: readonly IndexedLexemes[]): TextIndex {
+  // Built apart, so that the search keeps only the postings, not the lexemes it was built from.
+  return searchable(invert(passages), passages.length);
+}
+
+interface Inverted {
+  ids: Map<string, number>;
+  start: Int32Array;
+  rows: Int32Array;
+  frequencies: Float32Array;
+  lengths: Float32Array;
+}
+
+function invert(passages: readonly IndexedLexemes[]): Inverted {
   const ids = new Map<string, number>();
   const counts: number[] = [];
   // Each passage's lexemes as term ids, so that the second pass needs no lookup.
@@ -61,56 +74,81 @@ export function buildTextIndex(passages: readonly IndexedLexemes[]): TextIndex {
       lengths[row]! += frequency;
     }
   });
-  const averageLength = lengths.reduce((sum, length) => sum + length, 0) / Math.max(1, passages.length) || 1;
+  return { ids, start, rows, frequencies, lengths };
+}
+
+function searchable({ ids, start, rows, frequencies, lengths }: Inverted, passageCount: number): TextIndex {
+  const averageLength = lengths.reduce((sum, length) => sum + length, 0) / Math.max(1, passageCount) || 1;
+  // BM25's length normalisation of each passage, worked out once rather than for every posting a search reads.
+  const norms = Float64Array.from(lengths, (length) => K1 * (1 - B + (B * length) / averageLength));
   // Sorted, so that the terms beginning with a prefix are one range found by binary search.
   const vocabulary = [...ids.keys()].sort();
   const sortedIds = Int32Array.from(vocabulary, (lexeme) => ids.get(lexeme)!);
 
   // Scratch space reused by every search (searches run one at a time on the event loop).
-  const scores = new Float64Array(passages.length);
-  const isTouched = new Uint8Array(passages.length);
-  const seenFor = new Int32Array(passages.length).fill(-1);
-  const termFrequency = new Float64Array(passages.length);
+  const scores = new Float64Array(passageCount);
+  const isTouched = new Uint8Array(passageCount);
+  const seenFor = new Int32Array(passageCount).fill(-1);
+  const termFrequency = new Float64Array(passageCount);
   const touched: number[] = [];
+  const group: number[] = [];
 
-  function termIdsOf(term: QueryTerm): number[] {
-    if (!term.prefix) {
-      const id = ids.get(term.lexeme);
-      return id === undefined ? [] : [id];
+  function touch(row: number): void {
+    if (isTouched[row] === 0) {
+      isTouched[row] = 1;
+      touched.push(row);
     }
-    const found: number[] = [];
-    for (let i = lowerBound(vocabulary, term.lexeme); i < vocabulary.length && vocabulary[i]!.startsWith(term.lexeme); i += 1) found.push(sortedIds[i]!);
-    return found;
+  }
+
+  /** A whole lexeme: each passage is in its postings once, scored as it is read. */
+  function addLexeme(t: number): void {
+    const from = start[t]!;
+    const to = start[t + 1]!;
+    const idf = Math.log(1 + (passageCount - (to - from) + 0.5) / (to - from + 0.5));
+    for (let p = from; p < to; p += 1) {
+      const row = rows[p]!;
+      const tf = frequencies[p]!;
+      touch(row);
+      scores[row] = scores[row]! + (idf * tf * (K1 + 1)) / (tf + norms[row]!);
+    }
+  }
+
+  /** A prefix stands for every lexeme it begins: their occurrences add up, as one word's would. */
+  function addPrefix(lexeme: string, termIndex: number): void {
+    group.length = 0;
+    for (let i = lowerBound(vocabulary, lexeme); i < vocabulary.length && vocabulary[i]!.startsWith(lexeme); i += 1) {
+      const t = sortedIds[i]!;
+      for (let p = start[t]!; p < start[t + 1]!; p += 1) {
+        const row = rows[p]!;
+        if (seenFor[row] !== termIndex) {
+          seenFor[row] = termIndex;
+          termFrequency[row] = 0;
+          group.push(row);
+        }
+        termFrequency[row] = termFrequency[row]! + frequencies[p]!;
+      }
+    }
+    if (group.length === 0) return;
+    const idf = Math.log(1 + (passageCount - group.length + 0.5) / (group.length + 0.5));
+    for (const row of group) {
+      const tf = termFrequency[row]!;
+      touch(row);
+      scores[row] = scores[row]! + (idf * tf * (K1 + 1)) / (tf + norms[row]!);
+    }
   }
 
   return {
     search(terms, limit) {
-      if (passages.length === 0) return [];
-      terms.forEach((term, termIndex) => {
-        // A prefix stands for every lexeme it begins: their occurrences add up, as one word's would.
-        const group: number[] = [];
-        for (const t of termIdsOf(term)) {
-          for (let p = start[t]!; p < start[t + 1]!; p += 1) {
-            const row = rows[p]!;
-            if (seenFor[row] !== termIndex) {
-              seenFor[row] = termIndex;
-              termFrequency[row] = 0;
-              group.push(row);
-            }
-            termFrequency[row]! += frequencies[p]!;
-          }
+      if (passageCount === 0) return [];
+      for (let termIndex = 0; termIndex < terms.length; termIndex += 1) {
+        const term = terms[termIndex]!;
+        if (term.prefix) {
+          addPrefix(term.lexeme, termIndex);
+        } else {
+          const t = ids.get(term.lexeme);
+          if (t !== undefined) addLexeme(t);
         }
-        if (group.length === 0) return;
-        const idf = Math.log(1 + (passages.length - group.length + 0.5) / (group.length + 0.5));
-        for (const row of group) {
-          const tf = termFrequency[row]!;
-          if (isTouched[row] === 0) {
-            isTouched[row] = 1;
-            touched.push(row);
-          }
-          scores[row]! += (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * lengths[row]!) / averageLength));
-        }
-      });
+      }
       const hits = best(touched, scores, limit);
       for (const row of touched) {
         scores[row] = 0;
@@ -124,16 +162,19 @@ export function buildTextIndex(passages: readonly IndexedLexemes[]): TextIndex {
 }
 
 /**
- * The `limit` best rows by BM25. Passages with more of the query's words rank higher by themselves
- * (each matched word adds), while a rare word counts for more than a common one.
+ * The `limit` best rows by BM25, equal scores by row. Passages with more of the query's words rank
+ * higher by themselves (each matched word adds), while a rare word counts for more than a common one.
  */
 function best(touched: readonly number[], scores: Float64Array, limit: number): TextHit[] {
-  const better = (a: number, b: number) => scores[a]! - scores[b]! || b - a;
   const top: number[] = [];
   for (const row of touched) {
-    if (top.length === limit && better(row, top.at(-1)!) <= 0) continue;
+    const score = scores[row]!;
+    if (top.length === limit) {
+      const last = top[limit - 1]!;
+      if (score < scores[last]! || (score === scores[last]! && row > last)) continue;
+    }
     let at = top.length;
-    while (at > 0 && better(row, top[at - 1]!) > 0) at -= 1;
+    while (at > 0 && (scores[top[at - 1]!]! < score || (scores[top[at - 1]!]! === score && top[at - 1]! > row))) at -= 1;
     top.splice(at, 0, row);
     if (top.length > limit) top.pop();
   }

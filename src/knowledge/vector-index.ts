@@ -54,26 +54,63 @@ export function buildVectorIndex(vectors: readonly ArrayLike<number>[]): VectorI
     return score;
   }
 
+  /**
+   * A query with at most the first pass's share of non-zero dimensions (a sparse model's): its
+   * columns read in dimension order add up, row by row, exactly what `exact` would (the other
+   * dimensions add zeros), so one pass gives every row's exact score and no rescoring is needed.
+   */
+  function sparseNearest(query: Float64Array, limit: number, minScore: number): VectorMatch[] {
+    partial.fill(0);
+    const weighted: number[] = [];
+    for (let d = 0; d < dims; d += 1) if (query[d] !== 0) weighted.push(d);
+    // Two columns a row at a time, added in order: half the reads and writes of `partial`.
+    let i = 0;
+    for (; i + 1 < weighted.length; i += 2) {
+      const a = columns[weighted[i]!]!;
+      const b = columns[weighted[i + 1]!]!;
+      const wa = query[weighted[i]!]!;
+      const wb = query[weighted[i + 1]!]!;
+      for (let row = 0; row < size; row += 1) partial[row] = partial[row]! + wa * a[row]! + wb * b[row]!;
+    }
+    if (i < weighted.length) {
+      const a = columns[weighted[i]!]!;
+      const wa = query[weighted[i]!]!;
+      for (let row = 0; row < size; row += 1) partial[row] = partial[row]! + wa * a[row]!;
+    }
+    return bestRows(partial, limit, minScore);
+  }
+
   return {
     dims,
     size,
     nearest(vector, limit, minScore) {
       if (size === 0 || vector.length !== dims || limit <= 0) return [];
       const query = Float64Array.from(vector);
+      let weighted = 0;
+      for (let d = 0; d < dims; d += 1) if (query[d] !== 0) weighted += 1;
+      const maxRead = Math.max(1, Math.ceil(dims * FIRST_PASS_SHARE));
+      if (weighted <= maxRead) return sparseNearest(query, limit, minScore);
       // The query's dimensions by weight, heaviest first, until what is left of it is negligible.
       const order = Array.from({ length: dims }, (_, d) => d).sort((a, b) => Math.abs(query[b]!) - Math.abs(query[a]!));
       let remainder = query.reduce((sum, weight) => sum + weight * weight, 0);
+      // The dimensions to read: heaviest first, until what is left of the query is negligible.
       let read = 0;
-      const maxRead = Math.max(1, Math.ceil(dims * FIRST_PASS_SHARE));
-      partial.fill(0);
-      while (read < maxRead && remainder > NEGLIGIBLE_REMAINDER * NEGLIGIBLE_REMAINDER) {
-        const d = order[read]!;
-        const weight = query[d]!;
-        if (weight === 0) break;
-        const column = columns[d]!;
-        for (let row = 0; row < size; row += 1) partial[row] = partial[row]! + weight * column[row]!;
-        remainder -= weight * weight;
+      while (read < maxRead && remainder > NEGLIGIBLE_REMAINDER * NEGLIGIBLE_REMAINDER && query[order[read]!] !== 0) {
+        remainder -= query[order[read]!]! ** 2;
         read += 1;
+      }
+      partial.fill(0);
+      // Four columns a row at a time: a quarter of the reads and writes of `partial`.
+      let i = 0;
+      for (; i + 3 < read; i += 4) {
+        const [a, b, c, e] = [columns[order[i]!]!, columns[order[i + 1]!]!, columns[order[i + 2]!]!, columns[order[i + 3]!]!];
+        const [wa, wb, wc, we] = [query[order[i]!]!, query[order[i + 1]!]!, query[order[i + 2]!]!, query[order[i + 3]!]!];
+        for (let row = 0; row < size; row += 1) partial[row] = partial[row]! + wa * a[row]! + wb * b[row]! + wc * c[row]! + we * e[row]!;
+      }
+      for (; i < read; i += 1) {
+        const column = columns[order[i]!]!;
+        const weight = query[order[i]!]!;
+        for (let row = 0; row < size; row += 1) partial[row] = partial[row]! + weight * column[row]!;
       }
       // What the unread dimensions can add to any row's score at most: |q_rest| · |v_rest| ≤ |q_rest|
       // (stored vectors have unit length), plus a margin for rounding.
@@ -99,41 +136,59 @@ export function buildVectorIndex(vectors: readonly ArrayLike<number>[]): VectorI
   };
 }
 
-/** The `count` rows of highest `scores` at or above `floor`, best first (a bounded min-heap, then sorted). */
+/** The `limit` rows of highest `scores` at or above `minScore`, best first, equal scores by row (as a scan in row order ranks them). */
+function bestRows(scores: Float64Array, limit: number, minScore: number): VectorMatch[] {
+  const rows: number[] = [];
+  let floor = minScore;
+  for (let row = 0; row < scores.length; row += 1) {
+    const score = scores[row]!;
+    // Once `limit` are kept, a later row must beat the last of them (a tie goes to the earlier row).
+    if (score < floor || (rows.length === limit && score === floor)) continue;
+    let at = rows.length;
+    while (at > 0 && scores[rows[at - 1]!]! < score) at -= 1;
+    rows.splice(at, 0, row);
+    if (rows.length > limit) rows.pop();
+    if (rows.length === limit) floor = scores[rows[limit - 1]!]!;
+  }
+  return rows.map((row) => ({ row, score: scores[row]! }));
+}
+
+/** The `count` rows of highest `scores` at or above `floor`, best first (a bounded min-heap in typed arrays, then sorted). */
 function topRows(scores: Float64Array, count: number, floor: number): number[] {
-  const heap: number[] = [];
-  const less = (a: number, b: number) => scores[a]! < scores[b]!;
+  const heapRows = new Int32Array(count);
+  const heapScores = new Float64Array(count);
+  let size = 0;
   for (let row = 0; row < scores.length; row += 1) {
     const score = scores[row]!;
     if (score < floor) continue;
-    if (heap.length === count) {
-      if (score <= scores[heap[0]!]!) continue;
-      heap[0] = row;
-      siftDown(heap, 0, less);
+    let at: number;
+    if (size === count) {
+      if (score <= heapScores[0]!) continue;
+      // The new row takes the weakest's place and sinks below every child weaker than it.
+      at = 0;
+      for (;;) {
+        const left = 2 * at + 1;
+        if (left >= size) break;
+        const child = left + 1 < size && heapScores[left + 1]! < heapScores[left]! ? left + 1 : left;
+        if (!(heapScores[child]! < score)) break;
+        heapRows[at] = heapRows[child]!;
+        heapScores[at] = heapScores[child]!;
+        at = child;
+      }
     } else {
-      heap.push(row);
-      let i = heap.length - 1;
-      while (i > 0) {
-        const parent = (i - 1) >> 1;
-        if (!less(heap[i]!, heap[parent]!)) break;
-        [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-        i = parent;
+      // The new row rises above every parent stronger than it.
+      at = size;
+      size += 1;
+      while (at > 0) {
+        const parent = (at - 1) >> 1;
+        if (!(score < heapScores[parent]!)) break;
+        heapRows[at] = heapRows[parent]!;
+        heapScores[at] = heapScores[parent]!;
+        at = parent;
       }
     }
+    heapRows[at] = row;
+    heapScores[at] = score;
   }
-  return heap.sort((a, b) => scores[b]! - scores[a]! || a - b);
-}
-
-function siftDown(heap: number[], at: number, less: (a: number, b: number) => boolean): void {
-  let i = at;
-  for (;;) {
-    const left = 2 * i + 1;
-    const right = left + 1;
-    let smallest = i;
-    if (left < heap.length && less(heap[left]!, heap[smallest]!)) smallest = left;
-    if (right < heap.length && less(heap[right]!, heap[smallest]!)) smallest = right;
-    if (smallest === i) return;
-    [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
-    i = smallest;
-  }
+  return Array.from(heapRows.subarray(0, size)).sort((a, b) => scores[b]! - scores[a]! || a - b);
 }
