@@ -3,7 +3,6 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { embed, generateText } from 'ai';
 import { request } from 'undici';
 import { keepAliveFetch } from '../src/llm/keep-alive-fetch.ts';
-import { createQueryEmbedding } from '../src/knowledge/query-embedding.ts';
 import { startAnnounced } from './processes.ts';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
@@ -27,7 +26,6 @@ try {
   const chatKeepAlive = createOpenAI({ apiKey: 'sk', baseURL, fetch: keepAliveFetch }).chat('m');
   const embedding = createOpenAI({ apiKey: 'sk', baseURL }).embedding('e');
   const embeddingKeepAlive = createOpenAI({ apiKey: 'sk', baseURL, fetch: keepAliveFetch }).embedding('e');
-  const queryEmbedding = createQueryEmbedding({ model: 'e', baseUrl: baseURL, apiKey: 'sk' });
   const variants: Record<string, () => Promise<unknown>> = {
     'bare undici request, keep-alive': async () =>
       (await request(`${baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).body.json(),
@@ -37,7 +35,6 @@ try {
     'embed, global fetch': () => embed({ model: embedding, value: 'how much is whitening', maxRetries: 0 }),
     'embed, keep-alive fetch': () =>
       embed({ model: embeddingKeepAlive, value: 'how much is whitening', maxRetries: 0 }),
-    'query embedding, one plain request (the app since issue 8)': () => queryEmbedding('how much is whitening'),
   };
   line(`${CALLS} calls each, 10 at a time; CPU ms per call of this process (the client)\n`);
   line('| client | CPU ms per call |');

@@ -1,8 +1,8 @@
-// Embeddings from an OpenAI-compatible /v1/embeddings endpoint, normalised to unit length: passages through the AI SDK, a turn's query in one plain request.
+// Embeddings through the AI SDK from an OpenAI-compatible /v1/embeddings endpoint, normalised to unit length.
 import { createOpenAI } from '@ai-sdk/openai';
-import { embedMany, type EmbeddingModel } from 'ai';
+import { embed, embedMany, type EmbeddingModel } from 'ai';
 import { keepAliveFetch } from '../llm/keep-alive-fetch.ts';
-import { createQueryEmbedding } from './query-embedding.ts';
+import { modelTelemetry } from '../telemetry/model-telemetry.ts';
 
 export interface EmbeddingConfig {
   model: string;
@@ -36,8 +36,6 @@ const BATCH_SIZE = 64;
 export function createEmbedder(config: EmbeddingConfig, observer?: EmbeddingObserver): Embedder {
   // Local servers often need no key, but the SDK insists on one.
   const model: EmbeddingModel = createOpenAI({ apiKey: config.apiKey ?? 'not-needed', baseURL: config.baseUrl, fetch: keepAliveFetch }).embedding(config.model);
-  // A turn's query: one plain request, no retries (a turn waiting on a caller cannot afford the SDK's back-off).
-  const queryEmbedding = createQueryEmbedding(config);
 
   async function observed<T>(inputs: number, call: () => Promise<T>): Promise<T> {
     try {
@@ -63,7 +61,9 @@ export function createEmbedder(config: EmbeddingConfig, observer?: EmbeddingObse
       return vectors;
     },
     async embedQuery(text, signal) {
-      return normalise(await observed(1, () => queryEmbedding(text, signal)));
+      // No retries: a turn waiting on a caller cannot afford the SDK's back-off.
+      const { embedding } = await observed(1, () => embed({ model, value: text, abortSignal: signal, maxRetries: 0, experimental_telemetry: modelTelemetry('knowledge-query') }));
+      return normalise(embedding);
     },
   };
 }
@@ -71,9 +71,7 @@ export function createEmbedder(config: EmbeddingConfig, observer?: EmbeddingObse
 /** Unit length, so that cosine similarity is a dot product. */
 export function normalise(vector: readonly number[]): number[] {
   let sum = 0;
-  for (let i = 0; i < vector.length; i += 1) sum += vector[i]! * vector[i]!;
+  for (const value of vector) sum += value * value;
   const length = Math.sqrt(sum) || 1;
-  const unit = new Array<number>(vector.length);
-  for (let i = 0; i < vector.length; i += 1) unit[i] = vector[i]! / length;
-  return unit;
+  return vector.map((value) => value / length);
 }

@@ -43,18 +43,3 @@ function plainHeaders(headers: RequestInit['headers']): Record<string, string> |
   if (headers instanceof Headers || Array.isArray(headers)) return Object.fromEntries(new Headers(headers));
   return headers as Record<string, string>;
 }
-
-/**
- * POSTs a JSON body over the same keep-alive pool and reads the whole answer as text, without a
- * Response or Headers: for a request made on a turn's path (the query's embedding), where the
- * `fetch` interface costs more than the request itself. Failures as `keepAliveFetch` reports them.
- */
-export async function postJson(url: string, headers: Record<string, string>, body: string, signal?: AbortSignal): Promise<{ status: number; text: string }> {
-  try {
-    const answer = await request(url, { method: 'POST', headers, body, signal, dispatcher: agent });
-    return { status: answer.statusCode, text: await answer.body.text() };
-  } catch (error) {
-    if (signal?.aborted) throw signal.reason ?? error;
-    throw new TypeError('fetch failed', { cause: error });
-  }
-}
