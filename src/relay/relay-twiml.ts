@@ -12,9 +12,9 @@ const { VoiceResponse } = twilio.twiml;
 export const RELAY_ENDED_PATH = '/twilio/relay-ended';
 export const RELAY_SOCKET_PATH = '/twilio/relay';
 
-// Twilio's attributes are camelCase (interruptSensitivity, reportInputDuringAgentSpeech), this one in the
-// ConversationRelay samples too; twilio-node 6.2's types spell it `ignorebackchannel`, which Twilio's TwiML
-// check is reported to drop (warning 12200) without failing the call, leaving the filter off.
+// Twilio's ConversationRelay attributes are camelCase (interruptSensitivity, reportInputDuringAgentSpeech), and
+// the samples spell this one `ignoreBackchannel`; twilio-node 6.2's types spell it `ignorebackchannel`, which an
+// XML attribute check, being case-sensitive, would not take for it. Unverified on a real call here (no Twilio account).
 const TWILIO_SPELLING = { ignoreBackchannel: 'true' };
 
 /** The TTS voice and speech recognition of each language, the same Google voices the turn-based mode speaks with. */
