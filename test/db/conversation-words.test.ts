@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { listConversations } from '../../src/db/call-history-repo.ts';
 import { appendMessages, createConversation } from '../../src/db/conversations-repo.ts';
 import type { Db } from '../../src/db/db.ts';
+import { truncateLastReply } from '../../src/db/heard-replies-repo.ts';
 import type { Keyset } from '../../src/db/keyset.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPglite } from '../../src/db/pglite-db.ts';
@@ -90,6 +91,21 @@ for (const backend of databaseBackends) {
         { role: 'assistant', content: 'Yes, on Thursday afternoon.' },
       ]);
       assert.deepEqual(await found('okonkwo thursday'), [call.id]);
+    });
+
+    it('forgets the words of a reply cut down to what the caller heard, or dropped when nothing was', async () => {
+      const call = await createConversation(db, { channel: 'voice', language: 'en' });
+      await appendMessages(db, call.id, [
+        { role: 'user', content: 'How much is whitening?' },
+        { role: 'assistant', content: 'Whitening costs ninety euros per session.' },
+      ]);
+      assert.deepEqual(await found('ninety'), [call.id]);
+      assert.equal(await truncateLastReply(db, call.id, 'Whitening costs'), true);
+      assert.equal(await wordsOf(db, call.id), "'costs' 'how' 'is' 'much' 'whitening'");
+      assert.deepEqual(await found('ninety'), []);
+      assert.equal(await truncateLastReply(db, call.id, ''), true);
+      assert.equal(await wordsOf(db, call.id), "'how' 'is' 'much' 'whitening'");
+      assert.deepEqual(await found('costs'), []);
     });
 
     it('pages through words found in one conversation in a hundred, past the first thousand checked, newest first', async () => {

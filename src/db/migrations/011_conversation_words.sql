@@ -20,8 +20,7 @@ CREATE INDEX conversations_words_idx ON conversations USING gin (words) WITH (gi
 -- stored message no longer pays for a second words index.
 ALTER TABLE conversation_messages DROP COLUMN words;
 
--- Once per statement, not per message: a turn's two to four messages cost one update of their conversation. Messages are
--- only ever inserted (never edited; deleted only with their conversation), so inserting is all there is to follow.
+-- Once per statement, not per message: a turn's two to four messages cost one update of their conversation.
 CREATE FUNCTION conversation_words_add() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE conversations c SET words = c.words || n.words
@@ -37,3 +36,20 @@ END $$;
 
 CREATE TRIGGER conversation_messages_words AFTER INSERT ON conversation_messages
   REFERENCING NEW TABLE AS stored FOR EACH STATEMENT EXECUTE FUNCTION conversation_words_add();
+
+-- A message edited or deleted (a reply cut down to what the caller heard, a customer's erasure) takes its words with it:
+-- rare, so the conversation's words are rebuilt from what its messages now say, as the fill above did.
+CREATE FUNCTION conversation_words_rebuild() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE conversations c SET words = coalesce(
+    (SELECT strip(to_tsvector('simple', left(string_agg(m.text, ' ' ORDER BY m.seq), 250000)))
+     FROM conversation_messages m WHERE m.conversation_id = c.id), ''::tsvector)
+  WHERE c.id IN (SELECT conversation_id FROM changed);
+  RETURN NULL;
+END $$;
+
+-- PostgreSQL takes transition tables on one event per trigger: one trigger each.
+CREATE TRIGGER conversation_messages_words_edited AFTER UPDATE ON conversation_messages
+  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION conversation_words_rebuild();
+CREATE TRIGGER conversation_messages_words_deleted AFTER DELETE ON conversation_messages
+  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION conversation_words_rebuild();
