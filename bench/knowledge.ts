@@ -15,10 +15,13 @@ import { QUALITY_QUESTIONS, recallAt } from '../test/helpers/knowledge-quality.t
 import { sampleDocuments } from '../test/helpers/knowledge.ts';
 import { startLlmStandIn, type LlmStandIn } from '../test/helpers/llm-stand-in.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
+import { denseEmbedding } from './dense-embeddings.ts';
 import { syntheticDocuments } from './synthetic-knowledge.ts';
 
 const CHUNKS = Number(process.env.BENCH_KNOWLEDGE_CHUNKS ?? 10_000);
 const SEARCHES = Number(process.env.BENCH_KNOWLEDGE_SEARCHES ?? 500);
+// BENCH_EMBEDDING_DIMENSIONS=1536: dense vectors of a real model's length (bench/dense-embeddings.ts).
+const DENSE_DIMS = Number(process.env.BENCH_EMBEDDING_DIMENSIONS ?? 0);
 
 const line = (text: string) => process.stdout.write(`${text}\n`);
 const loads: string[] = [];
@@ -148,7 +151,7 @@ async function quality(standIn: LlmStandIn): Promise<void> {
   await db.close();
 }
 
-const standIn = await startLlmStandIn();
+const standIn = await startLlmStandIn(DENSE_DIMS > 0 ? denseEmbedding(DENSE_DIMS) : undefined);
 try {
   line(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
   line(`\n| database | search | chunks | p50 ms | p95 ms | p99 ms | CPU ms per search |`);

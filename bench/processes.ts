@@ -89,7 +89,9 @@ export async function runJson<T>(entry: string, args: readonly string[]): Promis
 
 /** Starts an entry point that prints one JSON line when it is ready (a stand-in on a port of its own choosing). */
 export async function startAnnounced<T>(entry: string): Promise<{ announced: T; stop(): Promise<void> }> {
-  const child = track(spawn(process.execPath, [path.join(ROOT, entry)], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'inherit'] }));
+  // The benchmark's own settings only (BENCH_EMBEDDING_DIMENSIONS reaches the stand-in), none of the app's.
+  const bench = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('BENCH_'))) as Record<string, string>;
+  const child = track(spawn(process.execPath, [path.join(ROOT, entry)], { env: { PATH: process.env.PATH ?? '', ...bench }, stdio: ['ignore', 'pipe', 'inherit'] }));
   const exited = once(child, 'exit');
   let output = '';
   const announced = await new Promise<T>((resolve, reject) => {

@@ -321,7 +321,8 @@ function formatOf(method: string | undefined, path: string): WireFormat | undefi
   return undefined;
 }
 
-export async function startLlmStandIn(): Promise<LlmStandIn> {
+/** `embed` replaces standInEmbedding (the benchmarks' dense vectors of a real model's length). */
+export async function startLlmStandIn(embed: (text: string) => number[] = standInEmbedding): Promise<LlmStandIn> {
   const queue: ScriptedReply[] = [];
   let fallback: ScriptedReply | null = null;
   const requests: RecordedRequest[] = [];
@@ -449,7 +450,7 @@ export async function startLlmStandIn(): Promise<LlmStandIn> {
     const tokens = inputs.reduce((sum, text) => sum + splitIntoPieces(text).length, 0);
     sendJson(res, 200, {
       object: 'list',
-      data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: standInEmbedding(text) })),
+      data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: embed(text) })),
       model: typeof body['model'] === 'string' ? body['model'] : 'stand-in-embedding',
       usage: { prompt_tokens: tokens, total_tokens: tokens },
     });
