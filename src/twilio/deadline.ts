@@ -39,11 +39,20 @@ export function startDeadline(budgetMs: number): Deadline {
         work.catch(() => undefined);
         return Promise.reject(new DeadlineExceededError(budgetMs));
       }
-      // A timer of its own, cleared as soon as the work settles.
+      // A timer of its own, cleared as soon as the work settles. Timers keep whole milliseconds of a
+      // clock read at the loop's start, so one may fire a little before the budget ends: it then
+      // waits out the rest, and the deadline never rejects while remainingMs() says time is left.
       let timer: NodeJS.Timeout | undefined;
       const spent = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new DeadlineExceededError(budgetMs)), left);
-        timer.unref();
+        const wait = (ms: number): void => {
+          timer = setTimeout(() => {
+            const rest = remainingMs();
+            if (rest > 0) wait(rest);
+            else reject(new DeadlineExceededError(budgetMs));
+          }, Math.ceil(ms));
+          timer.unref();
+        };
+        wait(left);
       });
       return Promise.race([work, spent]).finally(() => clearTimeout(timer));
     },
