@@ -42,7 +42,11 @@ export function createCurrentIndex(deps: CurrentIndexDeps): CurrentIndex {
       checkedAtMs = performance.now();
       const version = await deps.readVersion();
       // Read the counter before the rows: a change between the two is seen again at the next check.
-      if (!index || index.version !== version) index = await deps.load(version);
+      if (!index || index.version !== version) {
+        const previous = index;
+        index = await deps.load(version);
+        previous?.close();
+      }
       have = generation;
       return index;
     })().finally(() => {

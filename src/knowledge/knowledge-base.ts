@@ -30,13 +30,21 @@ export interface KnowledgeBase {
 /** The slice of a pino logger this needs. */
 export interface KnowledgeLog {
   warn(obj: { err: unknown; documentIds?: string[] }, msg: string): void;
+  /** Optional: the command line and the benchmarks say nothing of a graph built in the background. */
+  info?(obj: { passages: number; seconds: number }, msg: string): void;
+}
+
+/** Observes the knowledge base's work (metrics) without it knowing who counts. */
+export interface KnowledgeObserver extends EmbeddingObserver {
+  /** Dense queries are now answered through a vector graph over this many passages. */
+  vectorGraphBuilt(passages: number): void;
 }
 
 export interface KnowledgeDeps {
   db: Db;
   config: Pick<Config, 'knowledge' | 'qdrant' | 'defaultLanguage'>;
   log: KnowledgeLog;
-  observer?: EmbeddingObserver;
+  observer?: KnowledgeObserver;
   /** Overrides the embedder built from config (benchmarks). */
   embedder?: Embedder | null;
   /** How long searches use the passages loaded before reading the change counter again (default 1 s; tests shorten it). */
@@ -57,6 +65,11 @@ export function createKnowledgeBase(deps: KnowledgeDeps): KnowledgeBase {
     vectors,
     minSimilarity: settings.minSimilarity,
     onVectorFailure: (error) => deps.log.warn({ err: error }, 'knowledge: vector search failed; answering from full-text matches only'),
+    onGraphFailure: (error) => deps.log.warn({ err: error }, 'knowledge: the vector graph could not be built; searching vectors by scan, which costs more per turn'),
+    onGraphReady: (passages, buildMs) => {
+      deps.log.info?.({ passages, seconds: Math.round(buildMs) / 1000 }, 'knowledge: vector graph built; dense vectors are searched through it');
+      deps.observer?.vectorGraphBuilt(passages);
+    },
     onIndexCheckFailure: (error) => deps.log.warn({ err: error }, 'knowledge: the change counter could not be read; searching the passages loaded before'),
     recheckMs: deps.recheckMs,
   });

@@ -3,7 +3,7 @@ import type { Queryable } from '../db/db.ts';
 import { loadIndexRows, type IndexRow, type Passage } from './documents-repo.ts';
 import { parseRealArray, parseTsvector } from './index-row-text.ts';
 import { buildTextIndex, type IndexedLexemes, type TextIndex } from './text-index.ts';
-import { buildVectorIndex, type VectorIndex } from './vector-index.ts';
+import { buildVectorIndex, type VectorIndex, type VectorIndexOptions } from './vector-index.ts';
 
 export interface KnowledgeIndex {
   /** The knowledge base's change counter when it was read. */
@@ -17,6 +17,8 @@ export interface KnowledgeIndex {
   /** Some passage has vectors from the embedding model (here or in the vector store). */
   readonly hasVectors: boolean;
   rowOf(chunkId: string): number | undefined;
+  /** This version is being replaced: stops work still running for it (a graph build). */
+  close(): void;
 }
 
 // Passages read per statement: on PGlite a statement holds the event loop while it runs, and between
@@ -24,8 +26,8 @@ export interface KnowledgeIndex {
 const PAGE_ROWS = 1_000;
 
 /** Reads every passage and builds the index; `withEmbeddings` when the vectors live in the rows. */
-export async function loadKnowledgeIndex(db: Queryable, version: number, model: string | null, withEmbeddings: boolean): Promise<KnowledgeIndex> {
-  return buildKnowledgeIndex(version, await loadIndexParts(db, model, withEmbeddings));
+export async function loadKnowledgeIndex(db: Queryable, version: number, model: string | null, withEmbeddings: boolean, options?: VectorIndexOptions): Promise<KnowledgeIndex> {
+  return buildKnowledgeIndex(version, await loadIndexParts(db, model, withEmbeddings), options);
 }
 
 /** Every passage, read a page at a time. */
@@ -59,21 +61,23 @@ function parseRow({ tsv, embedded, embedding, chunkId, documentId, title, headin
   };
 }
 
-export function buildKnowledgeIndex(version: number, parts: readonly IndexPart[]): KnowledgeIndex {
+export function buildKnowledgeIndex(version: number, parts: readonly IndexPart[], options?: VectorIndexOptions): KnowledgeIndex {
   const passages = parts.map((part) => part.passage);
   const text = buildTextIndex(parts.map((part) => part.lexemes));
   // A model always gives one length; rows of another length cannot be compared and are left out.
   const dims = parts.find((part) => part.embedding)?.embedding?.length ?? 0;
   const withVector = parts.flatMap((part, i) => (part.embedding && part.embedding.length === dims ? [i] : []));
   const rowOf = rowsById(passages);
+  const vectors = withVector.length > 0 ? buildVectorIndex(withVector.map((i) => parts[i]!.embedding!), options) : null;
   return {
     version,
     passages,
     text,
-    vectors: withVector.length > 0 ? buildVectorIndex(withVector.map((i) => parts[i]!.embedding!)) : null,
+    vectors,
     vectorRows: Int32Array.from(withVector),
     hasVectors: parts.some((part) => part.embedded),
     rowOf,
+    close: () => vectors?.close(),
   };
 }
 

@@ -25,6 +25,10 @@ export interface RetrieveDeps {
   minSimilarity: number;
   /** Told when the vector half fails; the search goes on with full text. */
   onVectorFailure(error: unknown): void;
+  /** Told when the vector graph of a large index could not be built; its vectors are searched by scan. */
+  onGraphFailure(error: unknown): void;
+  /** Told when a large index's vector graph is built: its vectors are searched through it from now on. */
+  onGraphReady(passages: number, buildMs: number): void;
   /** Told when reading the change counter fails in the background; searches go on with the index they have. */
   onIndexCheckFailure(error: unknown): void;
   /** How long the index is used before the change counter is read again (tests shorten it). */
@@ -50,7 +54,7 @@ export function createRetriever(deps: RetrieveDeps): Retriever {
   const model = deps.embedder?.model ?? null;
   const current = createCurrentIndex({
     readVersion: () => knowledgeVersion(deps.db),
-    load: (version) => loadKnowledgeIndex(deps.db, version, model, deps.vectors.vectorsInRows),
+    load: (version) => loadKnowledgeIndex(deps.db, version, model, deps.vectors.vectorsInRows, { onGraphFailure: deps.onGraphFailure, onGraphReady: deps.onGraphReady }),
     recheckMs: deps.recheckMs,
     onCheckFailure: deps.onIndexCheckFailure,
   });

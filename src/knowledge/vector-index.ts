@@ -9,6 +9,10 @@
 // first-pass score plus that bound falls below the k-th exact score, no passage left can enter the
 // top k and the answer is exact. Sign (binary) quantisation with a Hamming prefilter was tried first:
 // in JavaScript (no popcount instruction) it cost as much, and it cannot rank sparse query vectors.
+// For a large index of dense vectors (a real model's) even that first pass costs milliseconds per
+// turn, so a nearest-neighbour graph is built beside it (vector-graph.ts) and, once ready, gives the
+// candidates that are scored exactly.
+import { buildVectorGraph, type VectorGraph } from './vector-graph.ts';
 
 export interface VectorMatch {
   /** The passage's position in the index. */
@@ -22,6 +26,17 @@ export interface VectorIndex {
   readonly size: number;
   /** The `limit` rows nearest to the unit vector `query` with a similarity of at least `minScore`, best first. */
   nearest(query: readonly number[], limit: number, minScore: number): VectorMatch[];
+  /** How dense queries are answered once any graph build has ended: by the graph, or by the scan alone. */
+  ready(): Promise<'graph' | 'scan'>;
+  /** Stops a graph build still running (the index is being replaced); searches go on by scan. */
+  close(): void;
+}
+
+export interface VectorIndexOptions {
+  /** Told when the graph could not be built; dense queries are then answered by the scan. */
+  onGraphFailure?(error: unknown): void;
+  /** Told when the graph is built and answers dense queries from now on. */
+  onGraphReady?(rows: number, buildMs: number): void;
 }
 
 // The first pass reads at most this many of the query's dimensions (64 for a 256-dimension model)…
@@ -32,12 +47,18 @@ const NEGLIGIBLE_REMAINDER = 1e-3;
 const MIN_RESCORED = 256;
 const RESCORED_PER_RESULT = 16;
 const ROUNDING = 1e-6;
+// A graph is built when an exact scan would be at least this many multiplications (about a millisecond)…
+const GRAPH_MIN_WORK = 1_000_000;
+// …and the graph's candidates per result asked for, all scored exactly.
+const GRAPH_CANDIDATES_PER_RESULT = 2;
+const GRAPH_MIN_CANDIDATES = 40;
 
 /** `vectors[i]` is the vector of row i, of unit length, all of one length. */
-export function buildVectorIndex(vectors: readonly ArrayLike<number>[]): VectorIndex {
+export function buildVectorIndex(vectors: readonly ArrayLike<number>[], options: VectorIndexOptions = {}): VectorIndex {
   const size = vectors.length;
   const dims = vectors[0]?.length ?? 0;
-  const matrix = new Float32Array(size * dims);
+  // Shared memory: the graph's worker reads the vectors where they are.
+  const matrix = new Float32Array(new SharedArrayBuffer(size * dims * Float32Array.BYTES_PER_ELEMENT));
   vectors.forEach((vector, row) => matrix.set(vector, row * dims));
   // The same numbers dimension by dimension: the first pass reads one dimension of every row at a time.
   const columns = Array.from({ length: dims }, (_, d) => {
@@ -46,6 +67,16 @@ export function buildVectorIndex(vectors: readonly ArrayLike<number>[]): VectorI
     return column;
   });
   const partial = new Float64Array(size);
+  let graph: VectorGraph | null = null;
+  const build = size * dims >= GRAPH_MIN_WORK && isDense(matrix, dims) ? buildVectorGraph(matrix, dims, options.onGraphFailure ?? (() => {})) : null;
+  const startedMs = performance.now();
+  const settled: Promise<'graph' | 'scan'> = build
+    ? build.ready.then((built) => {
+        graph = built;
+        if (built) options.onGraphReady?.(size, performance.now() - startedMs);
+        return built ? 'graph' : 'scan';
+      })
+    : Promise.resolve('scan');
 
   function exact(row: number, query: Float64Array): number {
     let score = 0;
@@ -90,6 +121,7 @@ export function buildVectorIndex(vectors: readonly ArrayLike<number>[]): VectorI
       for (let d = 0; d < dims; d += 1) if (query[d] !== 0) weighted += 1;
       const maxRead = Math.max(1, Math.ceil(dims * FIRST_PASS_SHARE));
       if (weighted <= maxRead) return sparseNearest(query, limit, minScore);
+      if (graph) return graphNearest(graph, query, limit, minScore);
       // The query's dimensions by weight, heaviest first, until what is left of it is negligible.
       const order = Array.from({ length: dims }, (_, d) => d).sort((a, b) => Math.abs(query[b]!) - Math.abs(query[a]!));
       let remainder = query.reduce((sum, weight) => sum + weight * weight, 0);
@@ -121,19 +153,44 @@ export function buildVectorIndex(vectors: readonly ArrayLike<number>[]): VectorI
         const floor = best.length === limit ? best.at(-1)!.score : minScore;
         // Candidates come best first: none after this one can reach the k-th score.
         if (partial[row]! + bound < floor) break;
-        const score = exact(row, query);
-        if (score < minScore) continue;
-        // Equal scores go by row, as a scan in row order would rank them.
-        const before = (match: VectorMatch) => match.score < score || (match.score === score && match.row > row);
-        if (best.length === limit && !before(best.at(-1)!)) continue;
-        let at = best.length;
-        while (at > 0 && before(best[at - 1]!)) at -= 1;
-        best.splice(at, 0, { row, score });
-        if (best.length > limit) best.pop();
+        keepBest(best, row, exact(row, query), limit, minScore);
       }
       return best;
     },
+    ready: () => settled,
+    close() {
+      build?.cancel();
+      graph = null;
+    },
   };
+
+  /** The graph's candidates for a dense query, scored exactly. */
+  function graphNearest(found: VectorGraph, query: Float64Array, limit: number, minScore: number): VectorMatch[] {
+    const best: VectorMatch[] = [];
+    for (const row of found.candidates(Float32Array.from(query), Math.max(GRAPH_MIN_CANDIDATES, limit * GRAPH_CANDIDATES_PER_RESULT))) {
+      keepBest(best, row, exact(row, query), limit, minScore);
+    }
+    return best;
+  }
+}
+
+/** Puts `row` into `best` (at most `limit`, best first) when its score earns a place; equal scores go by row, as a scan in row order ranks them. */
+function keepBest(best: VectorMatch[], row: number, score: number, limit: number, minScore: number): void {
+  if (score < minScore) return;
+  const before = (match: VectorMatch) => match.score < score || (match.score === score && match.row > row);
+  if (best.length === limit && !before(best.at(-1)!)) return;
+  let at = best.length;
+  while (at > 0 && before(best[at - 1]!)) at -= 1;
+  best.splice(at, 0, { row, score });
+  if (best.length > limit) best.pop();
+}
+
+/** Whether the stored vectors are dense (a real model's) rather than sparse (the stand-in's), judged on the first rows. */
+function isDense(matrix: Float32Array, dims: number): boolean {
+  const sample = matrix.subarray(0, Math.min(matrix.length, dims * 100));
+  let nonZero = 0;
+  for (const value of sample) if (value !== 0) nonZero += 1;
+  return nonZero > (sample.length * FIRST_PASS_SHARE);
 }
 
 /** The `limit` rows of highest `scores` at or above `minScore`, best first, equal scores by row (as a scan in row order ranks them). */

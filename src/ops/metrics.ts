@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } f
 import type { TurnObserver, TurnReport } from '../assistant/engine.ts';
 import type { Db } from '../db/db.ts';
 import type { Channel } from '../db/conversations-repo.ts';
-import type { EmbeddingObserver } from '../knowledge/embedder.ts';
+import type { KnowledgeObserver } from '../knowledge/knowledge-base.ts';
 import { DEFAULT_MONITOR_PRECISION_MS, registerEventLoopLag } from './event-loop-lag.ts';
 import { registerStoreMetrics } from './store-metrics.ts';
 
@@ -20,7 +20,7 @@ export interface RequestObservation {
   durationMs: number;
 }
 
-export interface Metrics extends TurnObserver, EmbeddingObserver {
+export interface Metrics extends TurnObserver, KnowledgeObserver {
   registry: Registry;
   observeRequest(observation: RequestObservation): void;
   /** A turn answered by a request: its time less the time it waited on the LLM. */
@@ -126,6 +126,11 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     labelNames: ['outcome'] as const,
     registers,
   });
+  const vectorGraph = new Gauge({
+    name: `${PREFIX}knowledge_vector_graph_passages`,
+    help: 'Passages in the vector graph built last for the knowledge base (0: none yet; dense vectors are searched by scan until one is built)',
+    registers,
+  });
   const tokenDelay = new Histogram({
     name: `${PREFIX}relay_token_delay_seconds`,
     help: "Relay calls: from a model text chunk's arrival on the LLM socket to its text frame handed to the caller's WebSocket",
@@ -193,6 +198,9 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     },
     embeddingCall(outcome) {
       embeddingCalls.inc({ outcome });
+    },
+    vectorGraphBuilt(passages) {
+      vectorGraph.set(passages);
     },
   };
 }
