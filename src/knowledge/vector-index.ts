@@ -68,8 +68,8 @@ export function buildVectorIndex(vectors: readonly ArrayLike<number>[], options:
   });
   const partial = new Float64Array(size);
   let graph: VectorGraph | null = null;
-  const build = size * dims >= GRAPH_MIN_WORK && isDense(matrix, dims) ? buildVectorGraph(matrix, dims, options.onGraphFailure ?? (() => {})) : null;
   const startedMs = performance.now();
+  const build = size * dims >= GRAPH_MIN_WORK && isDense(matrix, dims) ? buildVectorGraph(matrix, dims, options.onGraphFailure ?? (() => {})) : null;
   const settled: Promise<'graph' | 'scan'> = build
     ? build.ready.then((built) => {
         graph = built;
@@ -190,7 +190,7 @@ function isDense(matrix: Float32Array, dims: number): boolean {
   const sample = matrix.subarray(0, Math.min(matrix.length, dims * 100));
   let nonZero = 0;
   for (const value of sample) if (value !== 0) nonZero += 1;
-  return nonZero > (sample.length * FIRST_PASS_SHARE);
+  return nonZero > sample.length * FIRST_PASS_SHARE;
 }
 
 /** The `limit` rows of highest `scores` at or above `minScore`, best first, equal scores by row (as a scan in row order ranks them). */
