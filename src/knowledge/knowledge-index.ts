@@ -22,23 +22,39 @@ export interface KnowledgeIndex {
 }
 
 // Passages read per statement: on PGlite a statement holds the event loop while it runs, and between
-// pages searches go on with the index they have.
+// statements searches (and calls) go on with the index they have. A real model's vectors are long
+// (1,536 numbers each as text), so once the first page shows their length a statement reads at
+// most about PAGE_NUMBERS of them: 65 passages at 1,536 dimensions, where 1,000 held the loop 350 ms.
 const PAGE_ROWS = 1_000;
+const FIRST_PAGE_ROWS = 100;
+const PAGE_NUMBERS = 100_000;
+// Parsing yields to the event loop after this long, between passages.
+const SLICE_MS = 10;
 
 /** Reads every passage and builds the index; `withEmbeddings` when the vectors live in the rows. */
 export async function loadKnowledgeIndex(db: Queryable, version: number, model: string | null, withEmbeddings: boolean, options?: VectorIndexOptions): Promise<KnowledgeIndex> {
   return buildKnowledgeIndex(version, await loadIndexParts(db, model, withEmbeddings), options);
 }
 
-/** Every passage, read a page at a time. */
+/** Every passage, read a page at a time, parsed in slices short enough for calls to go on between them. */
 export async function loadIndexParts(db: Queryable, model: string | null, withEmbeddings: boolean): Promise<IndexPart[]> {
   const parts: IndexPart[] = [];
   let afterId: string | null = null;
+  let limit = FIRST_PAGE_ROWS;
   for (;;) {
-    const rows = await loadIndexRows(db, model, withEmbeddings, afterId, PAGE_ROWS);
-    parts.push(...rows.map(parseRow));
-    if (rows.length < PAGE_ROWS) break;
+    const rows = await loadIndexRows(db, model, withEmbeddings, afterId, limit);
+    let sliceStartMs = performance.now();
+    for (const row of rows) {
+      parts.push(parseRow(row));
+      if (performance.now() - sliceStartMs >= SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStartMs = performance.now();
+      }
+    }
+    if (rows.length < limit) break;
     afterId = rows.at(-1)!.chunkId;
+    const dims = parts.at(-1)?.embedding?.length ?? 0;
+    limit = dims > 0 ? Math.max(1, Math.min(PAGE_ROWS, Math.floor(PAGE_NUMBERS / dims))) : PAGE_ROWS;
     await new Promise((resolve) => setImmediate(resolve));
   }
   return parts;
