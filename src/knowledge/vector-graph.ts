@@ -6,8 +6,8 @@
 // exactly from the index's own single-precision vectors, so the scores are the scan's.
 //
 // Building the graph costs seconds of CPU, so a worker builds it and saves it to a temporary file that
-// this thread loads; until then (and for good when usearch cannot load on this platform: it is an
-// optional dependency with prebuilt binaries) the index answers with its scan.
+// this thread loads; until then (and for good when usearch cannot load on this platform: it ships
+// prebuilt binaries for a few, loaded only here, on demand) the index answers with its scan.
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
