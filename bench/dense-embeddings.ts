@@ -6,16 +6,12 @@
 // stand-in vector: every dimension is non-zero, and texts sharing words (a question and its passage,
 // passages of one topic) stay near each other, clustered as real embeddings are.
 import { normalise } from '../src/knowledge/embedder.ts';
+import { seededGaussian } from './synthetic-vectors.ts';
 import { STAND_IN_EMBEDDING_DIMS, standInEmbedding } from '../test/helpers/stand-in-embeddings.ts';
 
 /** A text's dense unit vector of `dims` numbers, the same for the same text on every run. */
 export function denseEmbedding(dims: number): (text: string) => number[] {
-  let state = 1_234_567;
-  const uniform = () => {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    return (state + 1) / 2 ** 32;
-  };
-  const gaussian = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  const gaussian = seededGaussian(1_234_567);
   const basis = Array.from({ length: STAND_IN_EMBEDDING_DIMS }, () => Float64Array.from({ length: dims }, gaussian));
   return (text) => {
     const sparse = standInEmbedding(text);

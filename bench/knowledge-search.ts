@@ -20,6 +20,7 @@ import { QUALITY_QUESTIONS } from '../test/helpers/knowledge-quality.ts';
 import { startLlmStandIn } from '../test/helpers/llm-stand-in.ts';
 import { standInEmbedding } from '../test/helpers/stand-in-embeddings.ts';
 import { syntheticDocuments } from './synthetic-knowledge.ts';
+import { clusteredVectors, exactScan } from './synthetic-vectors.ts';
 
 const CHUNKS = Number(process.env.BENCH_KNOWLEDGE_CHUNKS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_KNOWLEDGE_ROUNDS ?? 40);
@@ -94,11 +95,7 @@ await db.close();
 // 10,000 passages' worth of clustered unit vectors at 256 and at 1,536 dimensions (text-embedding-3-small),
 // searched by the scan alone and through the graph built in a worker (vector-graph.ts).
 for (const dims of (process.env.BENCH_KNOWLEDGE_DENSE ?? '256,1536').split(',').filter(Boolean).map(Number)) {
-  const next = gaussian(7);
-  const centres = Array.from({ length: 200 }, () => Array.from({ length: dims }, next));
-  const vectors = Array.from({ length: 10_000 }, (_, i) => normalise(centres[i % 200]!.map((value) => value + 0.8 * next())));
-  // Noise of half a unit vector's length: each query stays nearest its passage's topic.
-  const queries = questions.map((_, i) => normalise(vectors[(i * 197) % vectors.length]!.map((value) => value + (0.5 / Math.sqrt(dims)) * next())));
+  const { vectors, queries } = clusteredVectors(dims, 10_000, questions.length, 7);
   const scan = buildVectorIndex(vectors);
   scan.close();
   await cpuPerCall(`vectors, dense ${dims} dimensions: nearest 20, scan`, (q) => scan.nearest(queries[questions.indexOf(q)]!, 20, -1));
@@ -110,20 +107,9 @@ for (const dims of (process.env.BENCH_KNOWLEDGE_DENSE ?? '256,1536').split(',').
   // The graph's answers against every row scored in full.
   let shared = 0;
   for (const query of queries) {
-    const scores = vectors.map((vector) => vector.reduce((sum, value, d) => sum + Math.fround(value) * query[d]!, 0));
-    const exact = new Set(scores.map((score, row) => ({ score, row })).sort((a, b) => b.score - a.score).slice(0, 20).map((match) => match.row));
+    const exact = new Set(exactScan(vectors, query, 20, -1).map((match) => match.row));
     shared += graphed.nearest(query, 20, -1).filter((match) => exact.has(match.row)).length / 20;
   }
   line(`| (graph's nearest 20 also in the exact nearest 20, ${dims} dimensions) | ${((100 * shared) / queries.length).toFixed(1)} % | |`);
   graphed.close();
-}
-
-/** Normally distributed numbers from a fixed seed: the same vectors on every run. */
-function gaussian(seed: number): () => number {
-  let state = seed;
-  const uniform = () => {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    return (state + 1) / 2 ** 32;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
 }

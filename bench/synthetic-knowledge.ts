@@ -1,5 +1,6 @@
 // A synthetic knowledge base of any size, for the benchmarks: passages in the sample documents' words, the same on every run.
 import { sampleDocuments } from '../test/helpers/knowledge.ts';
+import { seededRandom } from './synthetic-vectors.ts';
 
 const SECTIONS_PER_DOCUMENT = 50;
 
@@ -12,19 +13,11 @@ function vocabulary(): string[] {
   return [...new Set(text.match(/\p{L}{3,}/gu) ?? [])];
 }
 
-// A fixed-seed generator: the same corpus on every run.
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 /** Markdown documents of 50 one-passage sections each, `chunks` passages in all. */
 export function syntheticDocuments(chunks: number): { name: string; bytes: Uint8Array }[] {
   const words = vocabulary();
-  const next = random(42);
+  // A fixed seed: the same corpus on every run.
+  const next = seededRandom(42);
   const word = () => words[Math.floor(next() * words.length)]!;
   const sentence = () => `${Array.from({ length: 8 + Math.floor(next() * 10) }, word).join(' ')}.`;
   const documents: { name: string; bytes: Uint8Array }[] = [];

@@ -4,48 +4,16 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, it } from 'node:test';
 import { syntheticDocuments } from '../../bench/synthetic-knowledge.ts';
+import { clusteredVectors, exactScan, seededGaussian } from '../../bench/synthetic-vectors.ts';
 import { normalise } from '../../src/knowledge/embedder.ts';
 import { buildVectorIndex, type VectorMatch } from '../../src/knowledge/vector-index.ts';
 import { QUALITY_QUESTIONS } from '../helpers/knowledge-quality.ts';
 import { standInEmbedding } from '../helpers/stand-in-embeddings.ts';
 
-/** Every row scored in full, in row order, from single-precision values as stored (real[]): what the index must agree with. */
-function exactScan(vectors: readonly (readonly number[])[], query: readonly number[], limit: number, minScore: number): VectorMatch[] {
-  const scored = vectors.map((vector, row) => {
-    let score = 0;
-    for (let d = 0; d < vector.length; d += 1) score += Math.fround(vector[d]!) * query[d]!;
-    return { row, score };
-  });
-  return scored
-    .filter((match) => match.score >= minScore)
-    .sort((a, b) => b.score - a.score || a.row - b.row)
-    .slice(0, limit);
-}
-
-/** `count` unit vectors of `dims` numbers around 200 centres (a real model's are clustered by topic), and queries near some of them. */
-function clusteredDense(dims: number, count: number, queryCount: number) {
-  const next = gaussian(11);
-  const centres = Array.from({ length: 200 }, () => Array.from({ length: dims }, next));
-  const vectors = Array.from({ length: count }, (_, i) => normalise(centres[i % 200]!.map((value) => value + 0.8 * next())));
-  // Noise of half a unit vector's length: each query is still nearest its passage's topic (cosine about 0.9 to the passage).
-  const queries = Array.from({ length: queryCount }, (_, i) => normalise(vectors[(i * 197) % count]!.map((value) => value + (0.5 / Math.sqrt(dims)) * next())));
-  return { vectors, queries };
-}
-
 /** Share of the exact scan's rows the index also returned. */
 function overlap(exact: readonly VectorMatch[], found: readonly VectorMatch[]): number {
   const rows = new Set(found.map((match) => match.row));
   return exact.length === 0 ? 1 : exact.filter((match) => rows.has(match.row)).length / exact.length;
-}
-
-// A fixed-seed generator: the same vectors on every run.
-function gaussian(seed: number): () => number {
-  let state = seed;
-  const uniform = () => {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    return (state + 1) / 2 ** 32;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
 describe('the vector index', () => {
@@ -66,7 +34,7 @@ describe('the vector index', () => {
   });
 
   it('finds nearly all of the exact scan’s nearest passages for dense vectors, where the first pass cannot read every dimension', () => {
-    const next = gaussian(7);
+    const next = seededGaussian(7);
     const dims = 256;
     const centres = Array.from({ length: 200 }, () => Array.from({ length: dims }, next));
     const vectors = Array.from({ length: 10_000 }, (_, i) => normalise(centres[i % 200]!.map((value) => value + 1.2 * next())));
@@ -82,7 +50,7 @@ describe('the vector index', () => {
   });
 
   it('answers a large index of dense vectors from a graph built in a worker, with the exact scan’s scores', async () => {
-    const { vectors, queries } = clusteredDense(256, 10_000, 50);
+    const { vectors, queries } = clusteredVectors(256, 10_000, 50, 11);
     const failures: unknown[] = [];
     const index = buildVectorIndex(vectors, { onGraphFailure: (error) => failures.push(error) });
     assert.equal(await index.ready(), 'graph');
@@ -107,7 +75,7 @@ describe('the vector index', () => {
   });
 
   it('goes on by scan, and says why, when the graph cannot be built (its temporary file cannot be written)', async () => {
-    const { vectors, queries } = clusteredDense(256, 4_000, 5);
+    const { vectors, queries } = clusteredVectors(256, 4_000, 5, 11);
     const failures: unknown[] = [];
     const tmp = process.env.TMPDIR;
     process.env.TMPDIR = '/nonexistent/phone-assistant-test';
@@ -125,7 +93,7 @@ describe('the vector index', () => {
   });
 
   it('stops a graph build when the index is closed, telling no failure and leaving no file', async () => {
-    const { vectors } = clusteredDense(256, 10_000, 0);
+    const { vectors } = clusteredVectors(256, 10_000, 0, 11);
     const failures: unknown[] = [];
     const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('phone-assistant-graph-')));
     const index = buildVectorIndex(vectors, { onGraphFailure: (error) => failures.push(error) });
