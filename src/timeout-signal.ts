@@ -13,8 +13,13 @@ export interface TimeoutSignal {
  */
 export function timeoutSignal(ms: number): TimeoutSignal {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms);
+  const timer = setTimeout(() => controller.abort(timeoutError()), ms);
   // As AbortSignal.timeout's: no reason to keep the process alive.
   timer.unref();
   return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
+/** The reason AbortSignal.timeout aborts with. */
+export function timeoutError(): DOMException {
+  return new DOMException('The operation was aborted due to timeout', 'TimeoutError');
 }

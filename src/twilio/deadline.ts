@@ -1,4 +1,5 @@
 // A webhook's time budget: Twilio waits 15 s for an answer, so every wait on the way ends by one deadline.
+import { timeoutError } from '../timeout-signal.ts';
 
 /** The budget ran out before the work it raced: the webhook answers with its fallback instead. */
 export class DeadlineExceededError extends Error {
@@ -29,7 +30,7 @@ export function startDeadline(budgetMs: number): Deadline {
     // TimeoutError) long after they have answered.
     get signal() {
       const left = remainingMs();
-      signal ??= left > 0 ? AbortSignal.timeout(Math.ceil(left)) : AbortSignal.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+      signal ??= left > 0 ? AbortSignal.timeout(Math.ceil(left)) : AbortSignal.abort(timeoutError());
       return signal;
     },
     remainingMs,
