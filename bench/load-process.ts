@@ -8,10 +8,13 @@ export type LoadRequest =
   | { kind: 'callers'; baseUrl: string; authToken: string; calls: number; seconds: number; pauseMs: number };
 
 const request = JSON.parse(process.argv[2] ?? '{}') as LoadRequest;
+// Its own CPU over the load (start-up left out), so the bench can tell the machine's work for a turn from the load generator's.
+const cpuBefore = process.cpuUsage();
 const result =
   request.kind === 'get'
     ? await loadGet(request.url, request.connections, request.seconds)
     : request.kind === 'new-calls'
       ? await loadVoiceTurns(request.baseUrl, request.authToken, request.connections, request.seconds)
       : await runCallers(request.baseUrl, request.authToken, request.calls, request.seconds, request.pauseMs);
-process.stdout.write(`${JSON.stringify(result)}\n`);
+const { user, system } = process.cpuUsage(cpuBefore);
+process.stdout.write(`${JSON.stringify({ ...result, cpuMs: (user + system) / 1000 })}\n`);

@@ -10,6 +10,8 @@ export interface LoadResult {
   requests: number;
   non2xx: number;
   errors: number;
+  /** The load generator's own CPU over the run (ms), added by its process. */
+  cpuMs?: number;
 }
 
 function summarize(result: autocannon.Result): LoadResult {

@@ -1,7 +1,7 @@
 // Starting the processes a benchmark measures, never leaving one running, and reading their memory.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../test/helpers/free-port.ts';
@@ -113,16 +113,41 @@ export async function startAnnounced<T>(entry: string): Promise<{ announced: T; 
 // Linux counts a process's CPU time in clock ticks, 100 a second on every architecture Node supports.
 const TICKS_PER_SECOND = 100;
 
-/** A process's CPU time so far (user + system), in ms, read from outside it (/proc), so reading costs it nothing. */
-export function processCpuMs(pid: number): number {
+/** A process's CPU time so far (user + system), in ms, read from outside it (/proc), so reading costs it nothing; with `reaped`, its exited children's too. */
+export function processCpuMs(pid: number, reaped = false): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) may hold spaces: count the fields after its closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  return ((fields[11]! + fields[12]! + (reaped ? fields[13]! + fields[14]! : 0)) * 1000) / TICKS_PER_SECOND;
 }
 
 /** Resident memory of a process, in MiB, from /proc. */
 export function residentMiB(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
+}
+
+/** The whole machine's busy CPU time so far (every core, every process, the kernel's too), in ms, from /proc/stat. */
+export function machineCpuMs(): number {
+  // cpu  user nice system idle iowait irq softirq steal …: idle and iowait are not busy.
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return ((user! + nice! + system! + irq! + softirq! + steal!) * 1000) / TICKS_PER_SECOND;
+}
+
+/**
+ * CPU time so far of every process named `name` (PostgreSQL's backends and workers), in ms. Each
+ * one's exited children count too, so a backend that ends between two readings (a pool closing an
+ * idle connection) is counted in its parent's once it is gone.
+ */
+export function processesCpuMs(name: string): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) total += processCpuMs(Number(entry), true);
+    } catch {
+      // gone between the listing and the read
+    }
+  }
+  return total;
 }

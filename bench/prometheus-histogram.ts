@@ -7,16 +7,24 @@ export interface Histogram {
   count: number;
 }
 
-/** The unlabelled histogram `name` in a scrape; empty when it is not there (yet). */
-export function parseHistogram(text: string, name: string): Histogram {
+/** The histogram `name` in a scrape, the series with `labels` (none: the unlabelled one); empty when it is not there (yet). */
+export function parseHistogram(text: string, name: string, labels: Record<string, string> = {}): Histogram {
+  const wanted = Object.entries(labels).map(([label, value]) => `${label}="${value}"`);
+  // prom-client writes `le` before or after the other labels: compare them as a set.
+  const isSeries = (found: string[]) => found.length === wanted.length && wanted.every((pair) => found.includes(pair));
   const buckets: Histogram['buckets'] = [];
   let sum = 0;
   let count = 0;
   for (const line of text.split('\n')) {
-    const bucket = new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`).exec(line);
-    if (bucket) buckets.push({ le: bucket[1] === '+Inf' ? Infinity : Number(bucket[1]), count: Number(bucket[2]) });
-    if (line.startsWith(`${name}_sum `)) sum = Number(line.slice(name.length + 5));
-    if (line.startsWith(`${name}_count `)) count = Number(line.slice(name.length + 7));
+    const sample = new RegExp(`^${name}_(bucket|sum|count)(?:\\{([^}]*)\\})? (\\S+)$`).exec(line);
+    if (!sample) continue;
+    const pairs = sample[2] ? sample[2].split(',') : [];
+    const le = pairs.find((pair) => pair.startsWith('le='));
+    if (!isSeries(pairs.filter((pair) => pair !== le))) continue;
+    const value = Number(sample[3]);
+    if (sample[1] === 'bucket' && le) buckets.push({ le: le === 'le="+Inf"' ? Infinity : Number(le.slice(4, -1)), count: value });
+    if (sample[1] === 'sum') sum = value;
+    if (sample[1] === 'count') count = value;
   }
   return { buckets: buckets.sort((a, b) => a.le - b.le), sum, count };
 }

@@ -11,10 +11,17 @@ import { warmUp, type CallersResult } from './callers.ts';
 import type { LoadResult } from './load.ts';
 import type { LoadRequest } from './load-process.ts';
 import { describeEmbedded, measureEmbedded } from './embedded-start.ts';
-import { processCpuMs, runJson, startAnnounced, startProcess } from './processes.ts';
+import { machineCpuMs, processCpuMs, processesCpuMs, runJson, startAnnounced, startProcess } from './processes.ts';
+import { histogramDelta, histogramQuantile, parseHistogram, type Histogram } from './prometheus-histogram.ts';
 import { syntheticDocuments } from './synthetic-knowledge.ts';
 
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/**
+ * The run's own load for this long before it is measured, not counted: a fresh process runs its
+ * first turns in V8's interpreter and spends its first seconds compiling, a server that has run
+ * for a while does neither.
+ */
+const WARM_UP_SECONDS = Number(process.env.BENCH_WARM_UP_SECONDS ?? 10);
 /** Between two turns of one call: the caller listening to the reply and speaking again. */
 const PAUSE_MS = Number(process.env.BENCH_PAUSE_MS ?? 2000);
 const AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
@@ -27,18 +34,19 @@ const DENSE = Number(process.env.BENCH_EMBEDDING_DIMENSIONS ?? 0) > 0;
 const CALLS = Number(process.env.BENCH_CALLS ?? 200);
 /** A directory for the server's CPU profiles (`node --cpu-prof`), one per run; summarise them with `node bench/profile-summary.ts`. */
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
+/** More flags for the server's `node` (`--perf-basic-prof`, so that `perf` can name its JavaScript). */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** Which databases to run on: `BENCH_DATABASES=PGlite` for the embedded one only. */
 const DATABASES = (process.env.BENCH_DATABASES ?? 'PostgreSQL,PGlite').split(',').map((name) => name.trim()) as Database[];
 
 const line = (text: string) => process.stdout.write(`${text}\n`);
-/** Quantiles of the server's own time per voice turn, from the app's /metrics. */
-async function turnServerQuantiles(appUrl: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${appUrl}/metrics`)).text();
-  const quantiles: Record<string, number> = {};
-  for (const match of text.matchAll(/^phone_assistant_turn_server_seconds\{quantile="([\d.]+)"[^}]*\} ([\d.e+-]+|NaN)$/gm)) {
-    quantiles[match[1]!] = Math.round(Number(match[2]) * 1e5) / 100;
-  }
-  return quantiles;
+const SERVER_TIME = 'phone_assistant_turn_server_duration_seconds';
+const scrape = async (appUrl: string) => parseHistogram(await (await fetch(`${appUrl}/metrics`)).text(), SERVER_TIME, { channel: 'voice' });
+
+/** Quantiles (ms) of the server's own time per voice turn between two scrapes of the app's histogram. */
+function serverTimeQuantiles(after: Histogram, before: Histogram): Record<string, number> {
+  const window = histogramDelta(after, before);
+  return Object.fromEntries(['0.5', '0.9', '0.99'].map((q) => [q, Math.round(histogramQuantile(window, Number(q)) * 1e5) / 100]));
 }
 
 /** The mean duration of the app's knowledge searches (full text, the embedding request, vectors), from its /metrics; null when none ran. */
@@ -99,6 +107,12 @@ interface TurnRun {
   errors: number;
   serverTime: Record<string, number>;
   cpuPerTurnMs: number;
+  /** Every process's (PostgreSQL, the stand-in, the load generator, the kernel): what the machine spends on a turn. */
+  machineCpuPerTurnMs: number;
+  /** The PostgreSQL server's processes' (on PGlite, PostgreSQL runs inside the app and is counted in its CPU). */
+  postgresCpuPerTurnMs: number | null;
+  /** The load generator's (the callers): Twilio's side, which in production is not on this machine. */
+  loaderCpuPerTurnMs: number;
   retrievalMs: number | null;
 }
 
@@ -109,21 +123,34 @@ async function measureTurns(
   database: Database,
   env: Record<string, string>,
   run: string,
-  load: (appUrl: string) => Promise<{ requestsPerSecond: number; latency: string; turns: number; errors: number }>,
+  load: (appUrl: string, seconds: number) => Promise<{ requestsPerSecond: number; latency: string; turns: number; errors: number; loaderCpuMs?: number }>,
+  { seconds = DURATION_SECONDS, entry = 'src/server.ts' } = {},
 ): Promise<TurnRun> {
-  // A fresh process per run, so the server-time quantiles cover only this run (and the turns that warm it up).
+  // A fresh process per run, so one run's database or load leaves nothing behind in the next.
   const profileName = `${database}-${run.split(',')[0]!.replace(/\W+/g, '-')}.cpuprofile`;
   const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profileName}`] : [];
   const startedMs = performance.now();
-  const app = await startProcess('src/server.ts', env, '/health', 60_000, profile);
+  const app = await startProcess(entry, env, '/health', 60_000, [...NODE_ARGS, ...profile]);
   try {
-    await warmUpApp(app.url);
+    if (entry === 'src/server.ts') await warmUpApp(app.url);
+    else if (!(await warmUp(app.url, AUTH_TOKEN))) throw new Error(`${entry}: the warm-up turn failed`);
+    if (WARM_UP_SECONDS > 0) await load(app.url, WARM_UP_SECONDS);
     // The profile summary leaves out what came before the measured turns.
     if (PROFILE_DIR) writeFileSync(path.join(PROFILE_DIR, `${profileName}.skip-ms`), String(Math.round(performance.now() - startedMs)));
+    const histogramBefore = entry === 'src/server.ts' ? await scrape(app.url) : undefined;
     const cpuBefore = processCpuMs(app.child.pid!);
-    const result = await load(app.url);
-    const cpuPerTurnMs = (processCpuMs(app.child.pid!) - cpuBefore) / Math.max(1, result.turns);
-    return { database, run, ...result, serverTime: await turnServerQuantiles(app.url), cpuPerTurnMs, retrievalMs: await meanRetrievalMs(app.url) };
+    const machineBefore = machineCpuMs();
+    const postgresBefore = processesCpuMs('postgres');
+    const result = await load(app.url, seconds);
+    const turns = Math.max(1, result.turns);
+    const cpu = {
+      cpuPerTurnMs: (processCpuMs(app.child.pid!) - cpuBefore) / turns,
+      machineCpuPerTurnMs: (machineCpuMs() - machineBefore) / turns,
+      postgresCpuPerTurnMs: database === 'PostgreSQL' ? (processesCpuMs('postgres') - postgresBefore) / turns : null,
+      loaderCpuPerTurnMs: (result.loaderCpuMs ?? Number.NaN) / turns,
+    };
+    if (!histogramBefore) return { database, run, ...result, ...cpu, serverTime: {}, retrievalMs: null };
+    return { database, run, ...result, ...cpu, serverTime: serverTimeQuantiles(await scrape(app.url), histogramBefore), retrievalMs: await meanRetrievalMs(app.url) };
   } finally {
     await app.stop();
   }
@@ -131,8 +158,9 @@ async function measureTurns(
 
 const describeTurnRun = (r: TurnRun) =>
   line(
-    `| ${r.database} | ${r.run} | ${r.requestsPerSecond} | ${r.latency} | ${r.serverTime['0.5']} / ${r.serverTime['0.9']} / ${r.serverTime['0.99']} | ` +
-      `**${r.turns > 0 ? r.cpuPerTurnMs.toFixed(2) : '–'}** | ${r.turns} | ${r.errors} |` + (KNOWLEDGE_CHUNKS > 0 ? ` ${r.retrievalMs ?? '–'} |` : ''),
+    `| ${r.database} | ${r.run} | ${r.requestsPerSecond} | ${r.latency} | ${r.serverTime['0.5'] ?? '–'} / ${r.serverTime['0.9'] ?? '–'} / ${r.serverTime['0.99'] ?? '–'} | ` +
+      `**${r.turns > 0 ? r.cpuPerTurnMs.toFixed(2) : '–'}** | ${r.postgresCpuPerTurnMs?.toFixed(2) ?? 'in the server'} | ${r.loaderCpuPerTurnMs.toFixed(2)} | ${r.machineCpuPerTurnMs.toFixed(2)} | ${r.turns} | ${r.errors} |` +
+      (KNOWLEDGE_CHUNKS > 0 ? ` ${r.retrievalMs ?? '–'} |` : ''),
   );
 
 async function main(): Promise<void> {
@@ -162,28 +190,38 @@ async function main(): Promise<void> {
   };
   try {
     line(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${DURATION_SECONDS} s per run; load average ${loadLine()}\n`);
-    line('The server, the LLM stand-in and the load generator each run as their own process; "server CPU" is the server process\'s user + system time (/proc) over the run, per turn.\n');
+    line(
+      'The server, the LLM stand-in and the load generator each run as their own process. Each run is warmed up by its own load ' +
+        `for ${WARM_UP_SECONDS} s, not counted. Per turn: "server CPU" is the server process's user + system time (/proc), ` +
+        '"PostgreSQL CPU" its processes\' (on PGlite it runs inside the server), "load generator CPU" the callers\' own, ' +
+        '"machine CPU" every core\'s busy time (/proc/stat). The floor is bench/floor-server.ts: the same I/O with none of the app\'s work.\n',
+    );
 
     const baseline = await load<LoadResult>({ kind: 'get', url: '', connections: 100, seconds: DURATION_SECONDS }, 'bench/hello-server.ts');
     line(`hello-world Fastify route, 100 connections: ${baseline.requestsPerSecond} req/s, p50 ${baseline.latencyP50Ms} ms, p99 ${baseline.latencyP99Ms} ms\n`);
 
-    line(`| database | turns | req/s | client latency p50 / p99 ms | server time p50 / p90 / p99 ms | server CPU per turn ms | turns | errors |${KNOWLEDGE_CHUNKS > 0 ? ' knowledge search mean ms |' : ''}`);
-    line(`|---|---|---|---|---|---|---|---|${KNOWLEDGE_CHUNKS > 0 ? '---|' : ''}`);
+    line(`| database | turns | req/s | client latency p50 / p99 ms | server time p50 / p90 / p99 ms | server CPU per turn ms | PostgreSQL CPU per turn ms | load generator CPU per turn ms | machine CPU per turn ms | turns | errors |${KNOWLEDGE_CHUNKS > 0 ? ' knowledge search mean ms |' : ''}`);
+    line(`|---|---|---|---|---|---|---|---|---|---|---|${KNOWLEDGE_CHUNKS > 0 ? '---|' : ''}`);
+    // The floor: the same I/O without the app's own work (bench/floor-server.ts).
+    if (DATABASES.includes('PostgreSQL')) describeTurnRun(await measureTurns('PostgreSQL', environments.PostgreSQL, 'floor: the same I/O, bare, 100 connections', newCallLoad, { entry: 'bench/floor-server.ts' }));
     const runs: TurnRun[] = [];
     let peak = 0;
     for (const database of DATABASES) {
       const env = environments[database];
       if (KNOWLEDGE_CHUNKS > 0) await loadKnowledge(env, KNOWLEDGE_CHUNKS);
       const sampled = <T>(work: Promise<T>) => (database === 'PostgreSQL' ? peakConnections(admin, work).then(({ result, peak: p }) => ((peak = Math.max(peak, p)), result)) : work);
-      const newCalls = await measureTurns(database, env, 'new call, 100 connections', async (url) => {
-        const r = await sampled(load<LoadResult>({ kind: 'new-calls', baseUrl: url, authToken: AUTH_TOKEN, connections: 100, seconds: DURATION_SECONDS }));
-        return { requestsPerSecond: r.requestsPerSecond, latency: `${r.latencyP50Ms} / ${r.latencyP99Ms}`, turns: r.requests, errors: r.non2xx + r.errors };
-      });
+      const newCalls = await measureTurns(database, env, 'new call, 100 connections', (url, seconds) => sampled(newCallLoad(url, seconds)));
       describeTurnRun(newCalls);
-      const continuing = await measureTurns(database, env, `continuing calls, ${CALLS} at once, ${PAUSE_MS} ms apart`, async (url) => {
-        const r = await sampled(load<CallersResult>({ kind: 'callers', baseUrl: url, authToken: AUTH_TOKEN, calls: CALLS, seconds: DURATION_SECONDS * 2, pauseMs: PAUSE_MS }));
-        return { requestsPerSecond: r.turnsPerSecond, latency: '–', turns: r.turns, errors: r.failures };
-      });
+      const continuing = await measureTurns(
+        database,
+        env,
+        `continuing calls, ${CALLS} at once, ${PAUSE_MS} ms apart`,
+        async (url, seconds) => {
+          const r = await sampled(load<CallersResult>({ kind: 'callers', baseUrl: url, authToken: AUTH_TOKEN, calls: CALLS, seconds, pauseMs: PAUSE_MS }));
+          return { requestsPerSecond: r.turnsPerSecond, latency: '–', turns: r.turns, errors: r.failures, loaderCpuMs: r.cpuMs };
+        },
+        { seconds: DURATION_SECONDS * 2 },
+      );
       describeTurnRun(continuing);
       runs.push(newCalls, continuing);
     }
@@ -209,6 +247,12 @@ async function main(): Promise<void> {
     // PGlite's directory is about 40 MB: a benchmark leaves none behind.
     for (const env of Object.values(environments)) rmSync(env.DATA_DIR!, { recursive: true, force: true });
   }
+}
+
+/** New-call turns on 100 connections for `seconds`, as fast as they are answered. */
+async function newCallLoad(url: string, seconds = DURATION_SECONDS) {
+  const r = await load<LoadResult>({ kind: 'new-calls', baseUrl: url, authToken: AUTH_TOKEN, connections: 100, seconds });
+  return { requestsPerSecond: r.requestsPerSecond, latency: `${r.latencyP50Ms} / ${r.latencyP99Ms}`, turns: r.requests, errors: r.non2xx + r.errors, loaderCpuMs: r.cpuMs };
 }
 
 const loadLine = () => loadavg().map((value) => value.toFixed(2)).join(' ');
