@@ -137,12 +137,12 @@ export function machineCpuMs(): number {
 /**
  * CPU time so far of every process named `name` (PostgreSQL's backends and workers), in ms. Each
  * one's exited children count too, so a backend that ends between two readings (a pool closing an
- * idle connection) is counted in its parent's once it is gone.
+ * idle connection) is counted in its parent's once it is gone. `except`: processes left out.
  */
-export function processesCpuMs(name: string): number {
+export function processesCpuMs(name: string, except: ReadonlySet<number> = new Set()): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+    if (!/^\d+$/.test(entry) || except.has(Number(entry))) continue;
     try {
       if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) total += processCpuMs(Number(entry), true);
     } catch {
