@@ -43,7 +43,10 @@ export function parseToE164(raw: string, defaultCountry: 'US' | undefined): stri
   const parsed = parsePhoneNumberFromString(raw.trim(), defaultCountry);
   // isPossible() accepts some numbers too short for E.164 (`+490000`): the pattern has the last word.
   if (!parsed || !parsed.isPossible() || !E164.test(parsed.number)) return null;
-  return parsed.number;
+  // A national prefix can be taken off twice: `+43000000` reads as +43 00000, written `+4300000`,
+  // which reads as +43 0000 and is no possible number. A number is only kept in a form that reads back as itself.
+  const again = parsePhoneNumberFromString(parsed.number);
+  return again?.number === parsed.number && again.isPossible() ? parsed.number : null;
 }
 
 /** `+14155551234` → `+1*****1234`: country code and last four digits only. */

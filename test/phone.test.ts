@@ -36,6 +36,11 @@ describe('normalizePhone', () => {
     for (const short of ['+490000', '+980000']) assert.equal(normalizePhone(short), null, short);
   });
 
+  it('returns null for a number whose E.164 form would read back as another (found by the property below)', () => {
+    // +43 000000 loses a national prefix 0 to `+4300000`, which loses another and is no possible number.
+    assert.equal(normalizePhone('+43000000'), null);
+  });
+
   it('is idempotent', () => {
     fc.assert(
       fc.property(anyInput, (raw) => {
