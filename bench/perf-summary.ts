@@ -3,25 +3,15 @@
 // write that the scheduler preempted (to run the process it woke) as the write's. With the server
 // started under `--perf-basic-prof` (BENCH_NODE_ARGS), JavaScript frames are named `JS:… <file>:<line>`.
 import { text } from 'node:stream/consumers';
+import { componentOf } from './profile-summary.ts';
 
-/** The package (or our folder) of a `JS:` frame's file; null for Node's own (`node:`) code, counted for its caller. */
-export function packageOfFile(file: string): string | null {
-  if (file.startsWith('node:')) return null;
-  const modules = file.lastIndexOf('/node_modules/');
-  if (modules >= 0) {
-    const [first, second] = file.slice(modules + '/node_modules/'.length).split('/');
-    return first!.startsWith('@') ? `${first}/${second}` : first!;
-  }
-  const source = /\/(src|bench|test)\/([^/]+)/.exec(file);
-  return source ? `${source[1]}/${source[2]}` : file;
-}
-
-/** What one sample's stack (innermost frame first) is counted as. */
+/** What one sample's stack (innermost frame first) is counted as: Node's own code (`node:`) counts for its caller. */
 export function componentOfStack(frames: readonly string[]): string {
   for (const frame of frames) {
-    const js = /JS:\S* (?:file:\/\/)?(\S+?):\d+:\d+/.exec(frame);
-    const owner = js ? packageOfFile(js[1]!) : null;
-    if (owner) return owner;
+    if (/ JS:\S*wasm-function/.test(frame)) return componentOf({ functionName: '', url: 'wasm://' });
+    const js = /JS:\S* (\S+?):\d+:\d+/.exec(frame);
+    const component = js ? componentOf({ functionName: '', url: js[1]! }) : null;
+    if (component && !component.startsWith('node:')) return component;
   }
   const stack = frames.join('\n');
   if (/Scavenge|MarkCompact|Heap::|Sweeper|ConcurrentMarking/.test(stack)) return '(garbage collector)';
@@ -30,17 +20,20 @@ export function componentOfStack(frames: readonly string[]): string {
   return '(other native or kernel, no JavaScript)';
 }
 
-if (import.meta.main) await summarize();
-
 async function summarize(): Promise<void> {
-const samples = (await text(process.stdin)).split(/\n\s*\n/).map((block) => block.trim().split('\n').slice(1)).filter((frames) => frames.length > 0);
-const counts = new Map<string, number>();
-for (const frames of samples) {
-  const component = componentOfStack(frames);
-  counts.set(component, (counts.get(component) ?? 0) + 1);
+  const samples = (await text(process.stdin))
+    .split(/\n\s*\n/)
+    .map((block) => block.trim().split('\n').slice(1))
+    .filter((frames) => frames.length > 0);
+  const counts = new Map<string, number>();
+  for (const frames of samples) {
+    const component = componentOfStack(frames);
+    counts.set(component, (counts.get(component) ?? 0) + 1);
+  }
+  process.stdout.write(`${samples.length} samples\n\n| component | share of CPU |\n|---|---|\n`);
+  for (const [component, count] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+    process.stdout.write(`| ${component} | ${((100 * count) / samples.length).toFixed(1)}% |\n`);
+  }
 }
-process.stdout.write(`${samples.length} samples\n\n| component | share of CPU |\n|---|---|\n`);
-for (const [component, count] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
-  process.stdout.write(`| ${component} | ${((100 * count) / samples.length).toFixed(1)}% |\n`);
-}
-}
+
+if (import.meta.main) await summarize();

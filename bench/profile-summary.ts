@@ -73,4 +73,4 @@ function summarise(file: string): void {
   }
 }
 
-for (const file of process.argv.slice(2).filter((arg) => !arg.startsWith('--'))) summarise(file);
+if (import.meta.main) for (const file of process.argv.slice(2).filter((arg) => !arg.startsWith('--'))) summarise(file);

@@ -12,11 +12,12 @@ export function parseHistogram(text: string, name: string, labels: Record<string
   const wanted = Object.entries(labels).map(([label, value]) => `${label}="${value}"`);
   // prom-client writes `le` before or after the other labels: compare them as a set.
   const isSeries = (found: string[]) => found.length === wanted.length && wanted.every((pair) => found.includes(pair));
+  const sampleLine = new RegExp(`^${name}_(bucket|sum|count)(?:\\{([^}]*)\\})? (\\S+)$`);
   const buckets: Histogram['buckets'] = [];
   let sum = 0;
   let count = 0;
   for (const line of text.split('\n')) {
-    const sample = new RegExp(`^${name}_(bucket|sum|count)(?:\\{([^}]*)\\})? (\\S+)$`).exec(line);
+    const sample = sampleLine.exec(line);
     if (!sample) continue;
     const pairs = sample[2] ? sample[2].split(',') : [];
     const le = pairs.find((pair) => pair.startsWith('le='));

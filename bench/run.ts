@@ -133,13 +133,15 @@ async function measureTurns(
   const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profileName}`] : [];
   const startedMs = performance.now();
   const app = await startProcess(entry, env, '/health', 60_000, [...NODE_ARGS, ...profile]);
+  // The floor server has no /metrics, nor a knowledge index to wait for.
+  const isApp = entry === 'src/server.ts';
   try {
-    if (entry === 'src/server.ts') await warmUpApp(app.url);
+    if (isApp) await warmUpApp(app.url);
     else if (!(await warmUp(app.url, AUTH_TOKEN))) throw new Error(`${entry}: the warm-up turn failed`);
     if (WARM_UP_SECONDS > 0) await load(app.url, WARM_UP_SECONDS);
     // The profile summary leaves out what came before the measured turns.
     if (PROFILE_DIR) writeFileSync(path.join(PROFILE_DIR, `${profileName}.skip-ms`), String(Math.round(performance.now() - startedMs)));
-    const histogramBefore = entry === 'src/server.ts' ? await scrape(app.url) : undefined;
+    const histogramBefore = isApp ? await scrape(app.url) : undefined;
     const cpuBefore = processCpuMs(app.child.pid!);
     const machineBefore = machineCpuMs();
     const postgresBefore = processesCpuMs('postgres', benchBackends);

@@ -1,7 +1,7 @@
 // The bench's readers of the server's own figures: histograms from /metrics and `perf` stacks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { componentOfStack, packageOfFile } from '../../bench/perf-summary.ts';
+import { componentOfStack } from '../../bench/perf-summary.ts';
 import { histogramDelta, histogramQuantile, parseHistogram } from '../../bench/prometheus-histogram.ts';
 
 const scrape = (voice: number[], sms: number[]) =>
@@ -38,9 +38,6 @@ test('quantiles are of what was observed between two scrapes', () => {
 });
 
 test('a perf sample counts for the package of the nearest JavaScript on its stack, Node internals for their caller', () => {
-  assert.equal(packageOfFile('/work/main/node_modules/@ai-sdk/provider-utils/dist/index.mjs'), '@ai-sdk/provider-utils');
-  assert.equal(packageOfFile('/work/main/src/db/postgres-db.ts'), 'src/db');
-  assert.equal(packageOfFile('node:internal/stream_base_commons'), null);
   const write = [
     '7f0 __GI___writev+0x1 (/usr/lib/libc.so.6)',
     "7f1 JS:+'writevGeneric node:internal/stream_base_commons:121:23 (/tmp/perf-1.map)",
@@ -48,6 +45,9 @@ test('a perf sample counts for the package of the nearest JavaScript on its stac
     '7f3 JS:+execute file:///work/main/src/db/postgres-db.ts:244:43 (/tmp/perf-1.map)',
   ];
   assert.equal(componentOfStack(write), 'pg');
+  assert.equal(componentOfStack(write.slice(0, 2).concat(write.slice(3))), 'src/db', 'our folder, when no package is nearer');
+  assert.equal(componentOfStack(["1 JS:+'fn /work/main/node_modules/@ai-sdk/provider-utils/dist/index.mjs:2564:7 (/tmp/perf-1.map)"]), '@ai-sdk/provider-utils');
+  assert.equal(componentOfStack(['1 JS:*wasm-function[20]-20-turbofan (/tmp/perf-1.map)']), "(WebAssembly: PGlite's PostgreSQL)");
   assert.equal(componentOfStack(['1 v8::internal::Scavenger::ScavengeObject (/node)']), '(garbage collector)');
   assert.equal(componentOfStack(['1 tcp_recvmsg ([kernel])', '2 uv__io_poll (/node)']), '(libuv and the kernel: polling, socket reads; no JavaScript)');
 });
