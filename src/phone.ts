@@ -45,6 +45,8 @@ export function parseToE164(raw: string, defaultCountry: 'US' | undefined): stri
   if (!parsed || !parsed.isPossible() || !E164.test(parsed.number)) return null;
   // A national prefix can be taken off twice: `+43000000` reads as +43 00000, written `+4300000`,
   // which reads as +43 0000 and is no possible number. A number is only kept in a form that reads back as itself.
+  // An input already in that form has just been read as itself (Twilio's numbers are): no second reading.
+  if (parsed.number === raw.trim()) return parsed.number;
   const again = parsePhoneNumberFromString(parsed.number);
   return again?.number === parsed.number && again.isPossible() ? parsed.number : null;
 }
