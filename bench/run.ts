@@ -208,7 +208,12 @@ async function main(): Promise<void> {
     line(`| database | turns | req/s | client latency p50 / p99 ms | server time p50 / p90 / p99 ms | server CPU per turn ms | PostgreSQL CPU per turn ms | load generator CPU per turn ms | machine CPU per turn ms | turns | errors |${KNOWLEDGE_CHUNKS > 0 ? ' knowledge search mean ms |' : ''}`);
     line(`|---|---|---|---|---|---|---|---|---|---|---|${KNOWLEDGE_CHUNKS > 0 ? '---|' : ''}`);
     // The floor: the same I/O without the app's own work (bench/floor-server.ts).
-    if (DATABASES.includes('PostgreSQL')) describeTurnRun(await measureTurns('PostgreSQL', environments.PostgreSQL, 'floor: the same I/O, bare, 100 connections', newCallLoad, { entry: 'bench/floor-server.ts' }));
+    if (DATABASES.includes('PostgreSQL')) {
+      const floor = { entry: 'bench/floor-server.ts' };
+      describeTurnRun(await measureTurns('PostgreSQL', environments.PostgreSQL, 'floor: the same I/O, bare, 100 connections', newCallLoad, floor));
+      // At a continuing call's rate each turn wakes a sleeping server (and PostgreSQL): the floor at that rate too.
+      describeTurnRun(await measureTurns('PostgreSQL', environments.PostgreSQL, `floor: the same I/O, bare, ${CALLS} calls ${PAUSE_MS} ms apart`, callersLoad, { ...floor, seconds: DURATION_SECONDS * 2 }));
+    }
     const runs: TurnRun[] = [];
     let peak = 0;
     for (const database of DATABASES) {
@@ -217,16 +222,9 @@ async function main(): Promise<void> {
       const sampled = <T>(work: Promise<T>) => (database === 'PostgreSQL' ? peakConnections(admin, work).then(({ result, peak: p }) => ((peak = Math.max(peak, p)), result)) : work);
       const newCalls = await measureTurns(database, env, 'new call, 100 connections', (url, seconds) => sampled(newCallLoad(url, seconds)));
       describeTurnRun(newCalls);
-      const continuing = await measureTurns(
-        database,
-        env,
-        `continuing calls, ${CALLS} at once, ${PAUSE_MS} ms apart`,
-        async (url, seconds) => {
-          const r = await sampled(load<CallersResult>({ kind: 'callers', baseUrl: url, authToken: AUTH_TOKEN, calls: CALLS, seconds, pauseMs: PAUSE_MS }));
-          return { requestsPerSecond: r.turnsPerSecond, latency: '–', turns: r.turns, errors: r.failures, loaderCpuMs: r.cpuMs };
-        },
-        { seconds: DURATION_SECONDS * 2 },
-      );
+      const continuing = await measureTurns(database, env, `continuing calls, ${CALLS} at once, ${PAUSE_MS} ms apart`, (url, seconds) => sampled(callersLoad(url, seconds)), {
+        seconds: DURATION_SECONDS * 2,
+      });
       describeTurnRun(continuing);
       runs.push(newCalls, continuing);
     }
@@ -258,6 +256,12 @@ async function main(): Promise<void> {
 async function newCallLoad(url: string, seconds = DURATION_SECONDS) {
   const r = await load<LoadResult>({ kind: 'new-calls', baseUrl: url, authToken: AUTH_TOKEN, connections: 100, seconds });
   return { requestsPerSecond: r.requestsPerSecond, latency: `${r.latencyP50Ms} / ${r.latencyP99Ms}`, turns: r.requests, errors: r.non2xx + r.errors, loaderCpuMs: r.cpuMs };
+}
+
+/** `CALLS` calls at once for `seconds`, each turn `PAUSE_MS` after the last one's answer. */
+async function callersLoad(url: string, seconds: number) {
+  const r = await load<CallersResult>({ kind: 'callers', baseUrl: url, authToken: AUTH_TOKEN, calls: CALLS, seconds, pauseMs: PAUSE_MS });
+  return { requestsPerSecond: r.turnsPerSecond, latency: '–', turns: r.turns, errors: r.failures, loaderCpuMs: r.cpuMs };
 }
 
 const loadLine = () => loadavg().map((value) => value.toFixed(2)).join(' ');
