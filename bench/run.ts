@@ -129,7 +129,8 @@ async function measureTurns(
   { seconds = DURATION_SECONDS, entry = 'src/server.ts' } = {},
 ): Promise<TurnRun> {
   // A fresh process per run, so one run's database or load leaves nothing behind in the next.
-  const profileName = `${database}-${run.split(',')[0]!.replace(/\W+/g, '-')}.cpuprofile`;
+  // Named by the whole run: the two floor runs differ only after the first comma.
+  const profileName = `${database}-${run.replace(/\W+/g, '-')}.cpuprofile`;
   const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profileName}`] : [];
   const startedMs = performance.now();
   const app = await startProcess(entry, env, '/health', 60_000, [...NODE_ARGS, ...profile]);
