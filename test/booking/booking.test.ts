@@ -10,6 +10,9 @@ import { openPostgres } from '../../src/db/postgres-db.ts';
 import { openTestDb } from '../helpers/test-app.ts';
 import { createTestDatabase, pgSkip, type TestDatabase } from '../helpers/postgres.ts';
 
+// Awaited before any test is registered, or --test-force-exit could drop the tests after it (eslint.config.js).
+const postgresSkip = await pgSkip();
+
 const ZONE = 'Europe/Bratislava';
 const NOW = new Date('2026-03-02T06:00:00Z'); // Monday 07:00 in Bratislava
 const format = (d: Date) => formatInstant(d, ZONE);
@@ -129,5 +132,5 @@ bookingSuite(
       },
     };
   },
-  { skip: await pgSkip() },
+  { skip: postgresSkip },
 );

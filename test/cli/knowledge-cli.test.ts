@@ -10,6 +10,9 @@ import { startLlmStandIn, type LlmStandIn } from '../helpers/llm-stand-in.ts';
 import { createTestDatabase, pgSkip, type TestDatabase } from '../helpers/postgres.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 
+// Awaited before any test is registered, or --test-force-exit could drop the tests after it (eslint.config.js).
+const postgresSkip = await pgSkip();
+
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
 
@@ -200,7 +203,7 @@ describe('phone-assistant knowledge while the server runs on the same embedded d
   });
 });
 
-describe('phone-assistant knowledge on PostgreSQL (DATABASE_URL) while the server runs on it', { skip: await pgSkip() }, () => {
+describe('phone-assistant knowledge on PostgreSQL (DATABASE_URL) while the server runs on it', { skip: postgresSkip }, () => {
   let standIn: LlmStandIn;
   let database: TestDatabase;
   let server: ServerProcess;

@@ -12,6 +12,9 @@ import { createTestDatabase, pgSkip } from '../helpers/postgres.ts';
 import type { TestDatabase } from '../helpers/postgres.ts';
 import { MIGRATIONS } from '../helpers/migrations.ts';
 
+// Awaited before any test is registered, or --test-force-exit could drop the tests after it (eslint.config.js).
+const postgresSkip = await pgSkip();
+
 const APP = 'pa-db-test';
 
 function delay(ms: number): Promise<void> {
@@ -39,7 +42,7 @@ it('fails to open with a message naming DATABASE_URL but not the password', asyn
   );
 });
 
-describe('PostgreSQL', { skip: await pgSkip() }, () => {
+describe('PostgreSQL', { skip: postgresSkip }, () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

@@ -12,6 +12,9 @@ import { createTestDatabase, pgSkip, type TestDatabase } from '../helpers/postgr
 import { startTestServer, TEST_API_KEY, testEnv, type TestServer } from '../helpers/test-app.ts';
 import { fuzzParameters, hostileText, shortHostileText } from './hostile-text.ts';
 
+// Awaited before any test is registered, or --test-force-exit could drop the tests after it (eslint.config.js).
+const postgresSkip = await pgSkip();
+
 interface Answer {
   status: number;
   text: string;
@@ -164,7 +167,7 @@ describe('fuzzing /v1 over HTTP (PGlite)', () => {
   });
 });
 
-describe('fuzzing /v1/text on PostgreSQL, whose jsonb refuses \\ud800', { skip: await pgSkip() }, () => {
+describe('fuzzing /v1/text on PostgreSQL, whose jsonb refuses \\ud800', { skip: postgresSkip }, () => {
   let standIn: LlmStandIn;
   let database: TestDatabase;
   let db: Db;

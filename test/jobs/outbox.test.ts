@@ -18,6 +18,9 @@ import { signWebhookBody } from '../../src/jobs/webhook-signature.ts';
 import { createTestDatabase, pgSkip } from '../helpers/postgres.ts';
 import { startWebhookReceiver, verifySignature, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
+// Awaited before any test is registered, or --test-force-exit could drop the tests after it (eslint.config.js).
+const postgresSkip = await pgSkip();
+
 const SECRET = 'receiver-secret-0123456789';
 const log = pino({ level: 'silent' });
 // Long enough that the timer never fires during a test: each test drives the worker with runOnce.
@@ -166,7 +169,7 @@ describe('outbox on PGlite', () => {
   });
 });
 
-describe('outbox on PostgreSQL with two instances', { skip: await pgSkip() }, () => {
+describe('outbox on PostgreSQL with two instances', { skip: postgresSkip }, () => {
   it('delivers every event exactly once while two workers race for them', async () => {
     const database = (await createTestDatabase())!;
     after(() => database.drop());

@@ -10,6 +10,9 @@ import { eventually, sampleDocuments, testKnowledge } from '../helpers/knowledge
 import { createTestDatabase, pgSkip, type TestDatabase } from '../helpers/postgres.ts';
 import { openTestDb } from '../helpers/test-app.ts';
 
+// Awaited before any test is registered, or --test-force-exit could drop the tests after it (eslint.config.js).
+const postgresSkip = await pgSkip();
+
 /** `db`, with the statements run through it (outside transactions) counted. */
 function counting(db: Db): { db: Db; statements: () => number } {
   let statements = 0;
@@ -71,7 +74,7 @@ describe('the knowledge index on PGlite', () => {
   });
 });
 
-describe('the knowledge index on PostgreSQL, changed through another connection pool', { skip: await pgSkip() }, () => {
+describe('the knowledge index on PostgreSQL, changed through another connection pool', { skip: postgresSkip }, () => {
   let standIn: LlmStandIn;
   let database: TestDatabase;
   const pools: Db[] = [];

@@ -11,6 +11,9 @@ import { LOCAL_REDIS_URL, localRedisSkip, PrivateRedis, redisServerSkip } from '
 import { openTestDb, postJson, startTestServer, testEnv, type TestServer } from '../helpers/test-app.ts';
 import { accountSid, messageSid, signedPost, TEST_TWILIO_TOKEN } from '../helpers/twilio-client.ts';
 
+// Awaited before any test is registered, or --test-force-exit could drop the tests after it (eslint.config.js).
+const localRedisSkipReason = await localRedisSkip();
+
 const CALLER_LIMIT = 3;
 const API_LIMIT = 2;
 const LIMITED_EN = phrase('en', 'rate_limited_caller');
@@ -110,7 +113,7 @@ describe('rate limits (in memory)', () => {
   });
 });
 
-describe('rate limits shared through Redis', { skip: await localRedisSkip() }, () => {
+describe('rate limits shared through Redis', { skip: localRedisSkipReason }, () => {
   let standIn: LlmStandIn;
   let db: Db;
   let servers: TestServer[];
