@@ -1,5 +1,5 @@
 // Appointments: booked on a free lane or not at all, the database refusing any overlap (migration 006).
-import type { Db, Queryable } from '../db/db.ts';
+import type { Queryable } from '../db/db.ts';
 import type { BusyInterval } from './free-slots.ts';
 
 export interface Appointment {
@@ -79,24 +79,26 @@ const EXCLUSION_VIOLATION = '23P01';
  * Moves a booked appointment to a new span on the first free lane, keeping its id. An UPDATE has
  * no ON CONFLICT, so each lane is tried under a savepoint. Null when every lane is taken there.
  */
-export async function moveAppointmentTo(db: Db, id: string, span: Span, parallel: number): Promise<Appointment | null> {
-  return db.transaction(async (tx) => {
-    for (let lane = 1; lane <= parallel; lane++) {
-      await tx.query('SAVEPOINT move_lane');
-      try {
-        await tx.query(
-          `UPDATE appointments SET starts_at = $2, ends_at = $3, blocked_until = $4, lane = $5 WHERE id = $1 AND status = 'booked'`,
-          [id, span.startsAt, span.endsAt, span.blockedUntil, lane],
-        );
-        await tx.query('RELEASE SAVEPOINT move_lane');
-        return findAppointment(tx, id);
-      } catch (error) {
-        if ((error as { code?: string }).code !== EXCLUSION_VIOLATION) throw error;
-        await tx.query('ROLLBACK TO SAVEPOINT move_lane');
-      }
+/**
+ * Moves a booked appointment to the first lane free for `span`, within the caller's transaction:
+ * `taken` when no lane is, `not_booked` when it was cancelled meanwhile.
+ */
+export async function moveAppointmentTo(tx: Queryable, id: string, span: Span, parallel: number): Promise<Appointment | 'taken' | 'not_booked'> {
+  for (let lane = 1; lane <= parallel; lane++) {
+    await tx.query('SAVEPOINT move_lane');
+    try {
+      const { rows } = await tx.query<{ id: string }>(
+        `UPDATE appointments SET starts_at = $2, ends_at = $3, blocked_until = $4, lane = $5 WHERE id = $1 AND status = 'booked' RETURNING id`,
+        [id, span.startsAt, span.endsAt, span.blockedUntil, lane],
+      );
+      await tx.query('RELEASE SAVEPOINT move_lane');
+      return rows.length > 0 ? (await findAppointment(tx, id))! : 'not_booked';
+    } catch (error) {
+      if ((error as { code?: string }).code !== EXCLUSION_VIOLATION) throw error;
+      await tx.query('ROLLBACK TO SAVEPOINT move_lane');
     }
-    return null;
-  });
+  }
+  return 'taken';
 }
 
 export async function findAppointment(db: Queryable, id: string): Promise<Appointment | null> {

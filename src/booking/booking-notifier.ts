@@ -1,4 +1,4 @@
-// What the assistant tells after a booking: the confirmation is recorded with the booking and sent in the background.
+// What the assistant tells after a booking or a move: the confirmation is recorded with it and sent in the background.
 import type { Language } from '../config.ts';
 import type { Queryable } from '../db/db.ts';
 
@@ -9,7 +9,7 @@ export interface BookingConfirmation {
   /** ISO 8601 with the business's offset. */
   start: string;
   appointmentId: string;
-  /** The conversation in which the booking was made. */
+  /** The conversation in which the booking was made (or moved). */
   conversationId: string;
 }
 
@@ -26,6 +26,8 @@ export interface BookingNotifier {
    * transaction: a confirmation that cannot be recorded must not undo or fail the booking.
    */
   appointmentBooked(tx: Queryable, confirmation: BookingConfirmation): Promise<ConfirmationOutcome>;
-  /** Once the booking has committed: starts sending what was recorded rather than waiting for the next poll. */
+  /** The same for an appointment moved to `confirmation.start`: the caller's earlier text names the old time. */
+  appointmentMoved(tx: Queryable, confirmation: BookingConfirmation): Promise<ConfirmationOutcome>;
+  /** Once the booking or move has committed: starts sending what was recorded rather than waiting for the next poll. */
   committed(): void;
 }

@@ -113,19 +113,31 @@ export async function bookSlot(
   return { error: 'slot_taken', slots: (await nextFreeSlots(db, profile, service, start, now)).map(format) };
 }
 
-/** Moves the caller's own appointment; anyone else's is `not_found`, exactly as a missing one. */
+/**
+ * Moves the caller's own appointment; anyone else's is `not_found`, exactly as a missing one. The
+ * business hears `appointment.moved`, and `onMoved` runs, in the move's own transaction.
+ */
 export async function moveCallersAppointment(
   db: Db,
   profile: BookingProfile,
-  request: { phone: string; appointmentId: string; start: Date; now: Date },
+  request: { phone: string; appointmentId: string; conversationId: string | null; start: Date; now: Date },
   format: (d: Date) => string,
+  onMoved?: (tx: Queryable, appointment: Appointment) => Promise<void>,
 ): Promise<Appointment | BookingRefusal> {
   const current = await findCallersAppointment(db, request.phone, request.appointmentId);
   if (!current) return { error: 'not_found' };
   const service = findService(profile, current.service) ?? { name: current.service, duration_minutes: Math.round((current.endsAt.getTime() - current.startsAt.getTime()) / MINUTE_MS) };
   if (!isOffered(profile, service, request.start, request.now)) return notOffered(db, profile, service, request.start, request.now, format);
-  const moved = await moveAppointmentTo(db, current.id, spanOf(profile, service, request.start), profile.booking.parallel);
-  if (moved) return moved;
+  const moved = await db.transaction(async (tx) => {
+    const outcome = await moveAppointmentTo(tx, current.id, spanOf(profile, service, request.start), profile.booking.parallel);
+    if (typeof outcome === 'string') return outcome;
+    const event = { ...appointmentEvent(outcome, request.conversationId), previous_start: current.startsAt.toISOString() };
+    await enqueueEvent(tx, 'appointment.moved', event);
+    if (onMoved) await onMoved(tx, outcome);
+    return outcome;
+  });
+  if (moved === 'not_booked') return { error: 'not_found' };
+  if (moved !== 'taken') return moved;
   return { error: 'slot_taken', slots: (await nextFreeSlots(db, profile, service, request.start, request.now)).map(format) };
 }
 

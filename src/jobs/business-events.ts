@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { enqueueJob } from '../db/outbox-repo.ts';
 import { PermanentJobError } from './outbox-worker.ts';
 
-export const EVENT_TYPES = ['conversation.completed', 'callback.requested', 'appointment.booked', 'appointment.cancelled', 'transfer.failed'] as const;
+export const EVENT_TYPES = ['conversation.completed', 'callback.requested', 'appointment.booked', 'appointment.moved', 'appointment.cancelled', 'transfer.failed'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** The JSON body POSTed to the business; `id` stays the same on every retry, for deduplication. */

@@ -211,6 +211,25 @@ describe('booking confirmations by SMS, through the outbox', () => {
     assert.deepEqual([texts[0]!['id'], texts[0]!['to'], texts[0]!['status']], [slovakSms.id, '+421905000301', 'sent']);
   });
 
+  it('texts the new time when the caller moves the appointment, in the same language', async () => {
+    const booked = await book('+421905000306', 'ru', 14);
+    await settled(booked.callId, 'sent');
+    const id = (booked.output['booked'] as { id: string }).id;
+    const later = DateTime.fromISO(booked.start, { setZone: true }).plus({ hours: 2 }).toISO({ suppressMilliseconds: true })!;
+    standIn.enqueue({ toolCalls: [{ name: 'move_appointment', input: { appointment_id: id, start: later } }] }, { text: 'Moved.' });
+    const response = await postJson(`${server.url}/v1/text`, { text: 'Move it two hours later', call_id: booked.callId });
+    assert.equal(response.status, 200);
+    const output = lastToolOutput(standIn);
+    assert.equal(output['confirmation_sms'], 'on_its_way');
+    assert.equal((output['moved'] as { start: string }).start, later);
+    await eventually(async () => (await listConversationSms(server.db, booked.callId)).every((sms) => sms.status === 'sent'), 30_000, () => 'the second text was never sent');
+    const texts = await listConversationSms(server.db, booked.callId);
+    assert.equal(texts.length, 2);
+    assert.match(texts[1]!.body, /^Bright Smile Dental: ваша запись на «check-up» перенесена на понедельник, .*16:00\./);
+    const sent = twilioApi.messages().filter((m) => m.to === '+421905000306');
+    assert.deepEqual(sent.map((m) => m.body), texts.map((t) => t.body));
+  });
+
   it('retries while Twilio is down, then sends', async () => {
     twilioApi.failNext({ status: 503 });
     const booked = await book('+421905000303', 'en', 11);

@@ -98,13 +98,15 @@ function bookingSuite(name: string, open: () => Promise<{ db: Db; close(): Promi
       const phone = '+421905999002';
       const first = await bookSlot(db, profile(1), { phone, conversationId: null, service: checkUp, name: 'Mover', start: new Date('2026-03-03T10:00:00Z'), now: NOW }, format);
       assert.ok(!('error' in first));
-      const onTaken = await moveCallersAppointment(db, profile(1), { phone, appointmentId: first.id, start: TUESDAY_NINE, now: NOW }, format);
+      const onTaken = await moveCallersAppointment(db, profile(1), { phone, appointmentId: first.id, conversationId: null, start: TUESDAY_NINE, now: NOW }, format);
       assert.ok('error' in onTaken && onTaken.error === 'slot_taken');
-      const moved = await moveCallersAppointment(db, profile(1), { phone, appointmentId: first.id, start: new Date('2026-03-03T10:30:00Z'), now: NOW }, format);
+      const moved = await moveCallersAppointment(db, profile(1), { phone, appointmentId: first.id, conversationId: null, start: new Date('2026-03-03T10:30:00Z'), now: NOW }, format);
       assert.ok(!('error' in moved) && moved.id === first.id && moved.startsAt.toISOString() === '2026-03-03T10:30:00.000Z');
+      const { rows } = await db.query<{ data: Record<string, unknown> }>(`SELECT payload->'data' AS data FROM outbox_jobs WHERE payload->>'type' = 'appointment.moved' AND payload->'data'->>'appointment_id' = $1`, [first.id]);
+      assert.deepEqual([rows[0]?.data['previous_start'], rows[0]?.data['start']], ['2026-03-03T10:00:00.000Z', '2026-03-03T10:30:00.000Z'], 'the business hears the old time and the new');
       assert.ok(await cancelAndAnnounce(db, first.id, null));
       assert.equal(await cancelAndAnnounce(db, first.id, null), null, 'a second cancel finds nothing to cancel');
-      assert.deepEqual(await eventsAbout(db, first.id), ['appointment.booked', 'appointment.cancelled']);
+      assert.deepEqual(await eventsAbout(db, first.id), ['appointment.booked', 'appointment.moved', 'appointment.cancelled']);
       const again = await bookSlot(db, profile(1), { phone: '+421905999003', conversationId: null, service: checkUp, name: 'Next', start: new Date('2026-03-03T10:30:00Z'), now: NOW }, format);
       assert.ok(!('error' in again));
     });

@@ -29,6 +29,14 @@ describe('booking confirmation SMS', () => {
     assert.match(confirmationText({ language: 'en', service: 'check-up', start: START }, 'Bright Smile', 'America/New_York'), /at 03:30\./);
   });
 
+  it('tells of a moved appointment in each language, with its new time', () => {
+    const text = (language: 'en' | 'ru' | 'uk' | 'sk') => confirmationText({ language, service: 'check-up', start: START }, 'Bright Smile', 'Europe/Bratislava', 'moved');
+    assert.match(text('en'), /^Bright Smile: your check-up has been moved to Monday,? 30 March 2026 at 09:30\./);
+    assert.match(text('ru'), /^Bright Smile: ваша запись на «check-up» перенесена на понедельник, 30 марта 2026.* 09:30\./);
+    assert.match(text('uk'), /^Bright Smile: ваш запис на «check-up» перенесено на понеділок, 30 березня 2026.* 09:30\./);
+    assert.match(text('sk'), /^Bright Smile: váš termín \(check-up\) sme presunuli na pondelok 30\. marca 2026.* 9:30\./);
+  });
+
   it('records the text and its sending job in the given transaction, or only the text without a Twilio account', async () => {
     const conversation = await createConversation(db, { channel: 'voice', language: 'sk', caller: PHONE });
     let woken = 0;
@@ -39,11 +47,13 @@ describe('booking confirmation SMS', () => {
     assert.equal(await db.transaction((tx) => notifier(true).appointmentBooked(tx, confirmation)), 'on_its_way');
     assert.equal(await db.transaction((tx) => notifier(false).appointmentBooked(tx, confirmation)), 'not_configured');
     assert.equal(await db.transaction((tx) => notifier(true).appointmentBooked(tx, { ...confirmation, phone: 'client:alice' })), 'not_sent');
+    assert.equal(await db.transaction((tx) => notifier(true).appointmentMoved(tx, confirmation)), 'on_its_way');
     const texts = await listConversationSms(db, conversation.id);
-    assert.deepEqual(texts.map((t) => [t.to, t.status]), [[PHONE, 'pending'], [PHONE, 'not_configured']]);
-    assert.match(texts[0]!.body, /^Bright Smile: váš termín \(check-up\)/);
+    assert.deepEqual(texts.map((t) => [t.to, t.status]), [[PHONE, 'pending'], [PHONE, 'not_configured'], [PHONE, 'pending']]);
+    assert.match(texts[0]!.body, /^Bright Smile: váš termín \(check-up\) je rezervovaný/);
+    assert.match(texts[2]!.body, /^Bright Smile: váš termín \(check-up\) sme presunuli/);
     const jobs = await listJobs(db, SMS_SEND_JOB);
-    assert.deepEqual(jobs.map((job) => job.payload), [{ smsId: texts[0]!.id }]);
+    assert.deepEqual(jobs.map((job) => job.payload), [{ smsId: texts[0]!.id }, { smsId: texts[2]!.id }]);
     assert.equal(woken, 0, 'the worker is woken only once the booking has committed');
     notifier(true).committed();
     assert.equal(woken, 1);

@@ -1,9 +1,8 @@
 // book_appointment: books a free start for the caller, whose number comes from the call, never from the model.
 import { z } from 'zod';
-import type { ConfirmationOutcome } from '../../booking/booking-notifier.ts';
 import { bookSlot, findService } from '../../booking/booking.ts';
 import { maskPhone } from '../../phone.ts';
-import { callerNumber, formatForCaller, NO_CALLER_NUMBER, parseStart, startInput } from './booking-tool-helpers.ts';
+import { callerNumber, confirmationSms, formatForCaller, NO_CALLER_NUMBER, parseStart, startInput } from './booking-tool-helpers.ts';
 import { defineTool } from './tool.ts';
 
 export const bookAppointment = defineTool({
@@ -22,27 +21,20 @@ export const bookAppointment = defineTool({
     if (!service) return { error: 'unknown_service', services: context.profile.services.map((s) => s.name) };
     const start = parseStart(input.start, context);
     if (!start) return { error: 'invalid_start', message: 'start must be one of the ISO 8601 times find_free_slots returned.' };
-    const notifier = context.bookingNotifier;
-    const confirmation: { outcome: ConfirmationOutcome } = { outcome: 'not_sent' };
+    const confirmation = confirmationSms(context, phone, 'booked');
     const result = await bookSlot(
       context.db,
       context.profile,
       { phone, conversationId: context.conversation.id, service, name: input.name, start, now: context.now() },
       (d) => formatForCaller(d, context),
-      notifier
-        ? async (tx, appointment) => {
-            const details = { service: appointment.service, start: formatForCaller(appointment.startsAt, context), appointmentId: appointment.id };
-            confirmation.outcome = await notifier.appointmentBooked(tx, { phone, language: context.conversation.language, conversationId: context.conversation.id, ...details });
-          }
-        : undefined,
+      confirmation.record,
     );
     if ('error' in result) {
       return 'slots' in result ? { ...result, slots: result.slots.map((start) => ({ start })) } : result;
     }
-    // Committed: the text goes out in the background, so the caller's turn never waits on Twilio.
-    if (confirmation.outcome === 'on_its_way') notifier?.committed();
+    confirmation.sent();
     const booked = { id: result.id, service: result.service, start: formatForCaller(result.startsAt, context) };
-    context.log.info({ appointmentId: result.id, phone: maskPhone(phone), confirmation: confirmation.outcome }, 'appointment booked');
-    return { booked, confirmation_sms: confirmation.outcome };
+    context.log.info({ appointmentId: result.id, phone: maskPhone(phone), confirmation: confirmation.outcome() }, 'appointment booked');
+    return { booked, confirmation_sms: confirmation.outcome() };
   },
 });

@@ -1,7 +1,10 @@
-// What the booking tools share: the caller's number from the conversation, times in the profile's zone.
+// What the booking tools share: the caller's number from the conversation, times in the profile's zone, the confirmation text.
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import type { Appointment } from '../../booking/appointments-repo.ts';
+import type { ConfirmationOutcome } from '../../booking/booking-notifier.ts';
 import { formatInstant } from '../../booking/free-slots.ts';
+import type { Queryable } from '../../db/db.ts';
 import type { ToolContext } from './tool.ts';
 
 /** Why a booking tool did nothing: the model reads it and tells the caller. */
@@ -48,3 +51,34 @@ export const NOT_FOUND = {
   error: 'not_found',
   message: "No upcoming appointment of this caller has that id. Call list_my_appointments to see the caller's own appointments.",
 } as const;
+
+/**
+ * The confirmation text for a booking or a move, recorded in its transaction by `record` (none
+ * without a notifier), and `sent()` to start sending it once that transaction has committed.
+ */
+export function confirmationSms(context: ToolContext, phone: string, kind: 'booked' | 'moved') {
+  const notifier = context.bookingNotifier;
+  let outcome: ConfirmationOutcome = 'not_sent';
+  const record = notifier
+    ? async (tx: Queryable, appointment: Appointment) => {
+        const confirmation = {
+          phone,
+          language: context.conversation.language,
+          conversationId: context.conversation.id,
+          service: appointment.service,
+          start: formatForCaller(appointment.startsAt, context),
+          appointmentId: appointment.id,
+        };
+        outcome = await (kind === 'booked' ? notifier.appointmentBooked(tx, confirmation) : notifier.appointmentMoved(tx, confirmation));
+      }
+    : undefined;
+  return {
+    record,
+    /** What the model is told: whether a text is on its way. */
+    outcome: () => outcome,
+    // Committed: the text goes out in the background, so the caller's turn never waits on Twilio.
+    sent: () => {
+      if (outcome === 'on_its_way') notifier?.committed();
+    },
+  };
+}
