@@ -257,12 +257,17 @@ describe('a new user: call, book, call again, move, ask for a person who does no
     // The first model request already knows her, and the appointment it moves is her own.
     assert.match(JSON.stringify(standIn.requests[0]?.body.messages), /Ann Novak/);
     assert.match(toolResults(standIn.requests[1]), new RegExp(appointmentId));
+    const movedText = twilioRest.messages().filter((message) => message.to === CALLER).at(-1);
+    assert.ok(movedText, 'the new time went to Twilio by text');
+    assert.match(movedText.body, /^Bright Smile Dental: your check-up has been moved to Tuesday.* 11:00/);
 
     assert.deepEqual(call.stdout.split('\n'), [
       // Greeted by name.
       'assistant: Hello Ann Novak, welcome back to Bright Smile Dental. How can I help you today?',
       'you: Could I move my check-up to eleven?',
       'assistant: Done: your check-up is now on Tuesday at 11:00. Anything else?',
+      // The new time by text, as the booking's was.
+      `(text message to you: "${movedText.body}")`,
       'you: Can I talk to the dentist?',
       'assistant: Putting you through to the dentist now.',
       `(dialling ${PERSON}, ringing up to 20 s)`,
@@ -306,8 +311,8 @@ describe('a new user: call, book, call again, move, ask for a person who does no
     );
   });
 
-  it('the business receives each event once, signed: the booking, the failed transfer, the message and both summaries', async () => {
-    const expected = ['appointment.booked', 'callback.requested', 'conversation.completed', 'conversation.completed', 'transfer.failed'];
+  it('the business receives each event once, signed: the booking, the move, the failed transfer, the message and both summaries', async () => {
+    const expected = ['appointment.booked', 'appointment.moved', 'callback.requested', 'conversation.completed', 'conversation.completed', 'transfer.failed'];
     await eventually(
       () => receiver.events.length >= expected.length,
       EVENTS_TIMEOUT_MS,
@@ -319,6 +324,7 @@ describe('a new user: call, book, call again, move, ask for a person who does no
 
     const of = (type: string) => receiver.events.filter((event) => event.type === type);
     assert.equal(of('transfer.failed')[0]?.data['outcome'], 'no-answer');
+    assert.ok(of('appointment.moved')[0]?.data['previous_start'], 'the move names the time it left');
     assert.equal(of('callback.requested')[0]?.data['message'], 'Please call me back about my crown.');
     assert.deepEqual(
       of('conversation.completed').map((event) => event.data['summary']),
