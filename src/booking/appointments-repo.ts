@@ -76,12 +76,9 @@ export async function insertAppointment(db: Queryable, appointment: NewAppointme
 const EXCLUSION_VIOLATION = '23P01';
 
 /**
- * Moves a booked appointment to a new span on the first free lane, keeping its id. An UPDATE has
- * no ON CONFLICT, so each lane is tried under a savepoint. Null when every lane is taken there.
- */
-/**
- * Moves a booked appointment to the first lane free for `span`, within the caller's transaction:
- * `taken` when no lane is, `not_booked` when it was cancelled meanwhile.
+ * Moves a booked appointment to a new span on the first free lane, keeping its id, within the
+ * caller's transaction. An UPDATE has no ON CONFLICT, so each lane is tried under a savepoint:
+ * `taken` when every lane is taken there, `not_booked` when it was cancelled meanwhile.
  */
 export async function moveAppointmentTo(tx: Queryable, id: string, span: Span, parallel: number): Promise<Appointment | 'taken' | 'not_booked'> {
   for (let lane = 1; lane <= parallel; lane++) {

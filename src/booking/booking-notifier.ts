@@ -20,14 +20,15 @@ export interface BookingConfirmation {
  */
 export type ConfirmationOutcome = 'on_its_way' | 'not_configured' | 'not_sent';
 
+/** What the text confirms: a new booking, or an existing one at its new time (the earlier text names the old). */
+export type ConfirmationKind = 'booked' | 'moved';
+
 export interface BookingNotifier {
   /**
-   * Records the confirmation in the booking's own transaction. Never throws, and never spoils the
-   * transaction: a confirmation that cannot be recorded must not undo or fail the booking.
+   * Records the confirmation in the booking's (or the move's) own transaction. Never throws, and
+   * never spoils the transaction: a confirmation that cannot be recorded must not undo or fail it.
    */
-  appointmentBooked(tx: Queryable, confirmation: BookingConfirmation): Promise<ConfirmationOutcome>;
-  /** The same for an appointment moved to `confirmation.start`: the caller's earlier text names the old time. */
-  appointmentMoved(tx: Queryable, confirmation: BookingConfirmation): Promise<ConfirmationOutcome>;
+  recordConfirmation(tx: Queryable, confirmation: BookingConfirmation, kind: ConfirmationKind): Promise<ConfirmationOutcome>;
   /** Once the booking or move has committed: starts sending what was recorded rather than waiting for the next poll. */
   committed(): void;
 }

@@ -1,15 +1,12 @@
 // Booking confirmations by SMS in the caller's language: recorded with the booking or the move, sent by the outbox (sms.send).
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/db.ts';
-import type { BookingConfirmation, BookingNotifier, ConfirmationOutcome } from './booking-notifier.ts';
+import type { BookingConfirmation, BookingNotifier, ConfirmationKind, ConfirmationOutcome } from './booking-notifier.ts';
 import type { Language } from '../config.ts';
 import { queueSms } from '../jobs/outgoing-sms.ts';
 import { isE164, maskPhone } from '../phone.ts';
 
 const LOCALES: Record<Language, string> = { en: 'en-GB', ru: 'ru-RU', uk: 'uk-UA', sk: 'sk-SK' };
-
-/** What the text confirms: a new booking, or an existing one at its new time. */
-export type ConfirmationKind = 'booked' | 'moved';
 
 type Template = (business: string, service: string, when: string) => string;
 
@@ -50,7 +47,7 @@ export interface SmsBookingNotifierDeps {
 }
 
 export function createSmsBookingNotifier(deps: SmsBookingNotifierDeps): BookingNotifier {
-  async function record(tx: Queryable, confirmation: BookingConfirmation, kind: ConfirmationKind): Promise<ConfirmationOutcome> {
+  async function recordConfirmation(tx: Queryable, confirmation: BookingConfirmation, kind: ConfirmationKind): Promise<ConfirmationOutcome> {
     // A softphone or SIP caller has no number a text could reach.
     if (!isE164(confirmation.phone)) return 'not_sent';
     const body = confirmationText(confirmation, deps.businessName, deps.timeZone, kind);
@@ -70,9 +67,5 @@ export function createSmsBookingNotifier(deps: SmsBookingNotifierDeps): BookingN
     }
   }
 
-  return {
-    appointmentBooked: (tx, confirmation) => record(tx, confirmation, 'booked'),
-    appointmentMoved: (tx, confirmation) => record(tx, confirmation, 'moved'),
-    committed: () => deps.wake(),
-  };
+  return { recordConfirmation, committed: () => deps.wake() };
 }

@@ -1,7 +1,7 @@
 // Booking on both backends: one winner per slot under a race, lanes for parallel capacity, moves and cancels.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { listAppointments } from '../../src/booking/appointments-repo.ts';
+import { listAppointments, moveAppointmentTo } from '../../src/booking/appointments-repo.ts';
 import { bookSlot, cancelAndAnnounce, findFreeSlots, moveCallersAppointment, type BookingProfile } from '../../src/booking/booking.ts';
 import { formatInstant } from '../../src/booking/free-slots.ts';
 import type { Db } from '../../src/db/db.ts';
@@ -106,6 +106,9 @@ function bookingSuite(name: string, open: () => Promise<{ db: Db; close(): Promi
       assert.deepEqual([rows[0]?.data['previous_start'], rows[0]?.data['start']], ['2026-03-03T10:00:00.000Z', '2026-03-03T10:30:00.000Z'], 'the business hears the old time and the new');
       assert.ok(await cancelAndAnnounce(db, first.id, null));
       assert.equal(await cancelAndAnnounce(db, first.id, null), null, 'a second cancel finds nothing to cancel');
+      // A move racing the cancel finds it no longer booked, rather than reporting the cancelled one as moved.
+      const span = { startsAt: new Date('2026-03-03T11:00:00Z'), endsAt: new Date('2026-03-03T11:30:00Z'), blockedUntil: new Date('2026-03-03T11:30:00Z') };
+      assert.equal(await db.transaction((tx) => moveAppointmentTo(tx, first.id, span, 1)), 'not_booked');
       assert.deepEqual(await eventsAbout(db, first.id), ['appointment.booked', 'appointment.moved', 'appointment.cancelled']);
       const again = await bookSlot(db, profile(1), { phone: '+421905999003', conversationId: null, service: checkUp, name: 'Next', start: new Date('2026-03-03T10:30:00Z'), now: NOW }, format);
       assert.ok(!('error' in again));

@@ -44,10 +44,10 @@ describe('booking confirmation SMS', () => {
       createSmsBookingNotifier({ businessName: 'Bright Smile', timeZone: 'Europe/Bratislava', sendingConfigured, wake: () => (woken += 1), log: createLogger({ logLevel: 'silent' }) });
     const confirmation = { phone: PHONE, language: 'sk' as const, service: 'check-up', start: START, appointmentId: null as unknown as string, conversationId: conversation.id };
 
-    assert.equal(await db.transaction((tx) => notifier(true).appointmentBooked(tx, confirmation)), 'on_its_way');
-    assert.equal(await db.transaction((tx) => notifier(false).appointmentBooked(tx, confirmation)), 'not_configured');
-    assert.equal(await db.transaction((tx) => notifier(true).appointmentBooked(tx, { ...confirmation, phone: 'client:alice' })), 'not_sent');
-    assert.equal(await db.transaction((tx) => notifier(true).appointmentMoved(tx, confirmation)), 'on_its_way');
+    assert.equal(await db.transaction((tx) => notifier(true).recordConfirmation(tx, confirmation, 'booked')), 'on_its_way');
+    assert.equal(await db.transaction((tx) => notifier(false).recordConfirmation(tx, confirmation, 'booked')), 'not_configured');
+    assert.equal(await db.transaction((tx) => notifier(true).recordConfirmation(tx, { ...confirmation, phone: 'client:alice' }, 'booked')), 'not_sent');
+    assert.equal(await db.transaction((tx) => notifier(true).recordConfirmation(tx, confirmation, 'moved')), 'on_its_way');
     const texts = await listConversationSms(db, conversation.id);
     assert.deepEqual(texts.map((t) => [t.to, t.status]), [[PHONE, 'pending'], [PHONE, 'not_configured'], [PHONE, 'pending']]);
     assert.match(texts[0]!.body, /^Bright Smile: váš termín \(check-up\) je rezervovaný/);
@@ -64,7 +64,7 @@ describe('booking confirmation SMS', () => {
     // No such conversation: the foreign key refuses the text.
     const missing = '00000000-0000-4000-8000-000000000000';
     const kept = await db.transaction(async (tx) => {
-      const outcome = await notifier.appointmentBooked(tx, { phone: PHONE, language: 'en', service: 'check-up', start: START, appointmentId: missing, conversationId: missing });
+      const outcome = await notifier.recordConfirmation(tx, { phone: PHONE, language: 'en', service: 'check-up', start: START, appointmentId: missing, conversationId: missing }, 'booked');
       const { rows } = await tx.query<{ ok: number }>('SELECT 1 AS ok');
       return { outcome, ok: rows[0]?.ok };
     });

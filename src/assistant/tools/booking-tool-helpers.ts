@@ -2,7 +2,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { Appointment } from '../../booking/appointments-repo.ts';
-import type { ConfirmationOutcome } from '../../booking/booking-notifier.ts';
+import type { ConfirmationKind, ConfirmationOutcome } from '../../booking/booking-notifier.ts';
 import { formatInstant } from '../../booking/free-slots.ts';
 import type { Queryable } from '../../db/db.ts';
 import type { ToolContext } from './tool.ts';
@@ -56,7 +56,7 @@ export const NOT_FOUND = {
  * The confirmation text for a booking or a move, recorded in its transaction by `record` (none
  * without a notifier), and `sent()` to start sending it once that transaction has committed.
  */
-export function confirmationSms(context: ToolContext, phone: string, kind: 'booked' | 'moved') {
+export function confirmationSms(context: ToolContext, phone: string, kind: ConfirmationKind) {
   const notifier = context.bookingNotifier;
   let outcome: ConfirmationOutcome = 'not_sent';
   const record = notifier
@@ -69,7 +69,7 @@ export function confirmationSms(context: ToolContext, phone: string, kind: 'book
           start: formatForCaller(appointment.startsAt, context),
           appointmentId: appointment.id,
         };
-        outcome = await (kind === 'booked' ? notifier.appointmentBooked(tx, confirmation) : notifier.appointmentMoved(tx, confirmation));
+        outcome = await notifier.recordConfirmation(tx, confirmation, kind);
       }
     : undefined;
   return {
